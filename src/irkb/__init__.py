@@ -1,0 +1,37 @@
+"""irkb: an open, cited knowledge base of image-guided (interventional radiology) procedures.
+
+Educational reference only, not clinical decision support.
+
+>>> import irkb
+>>> kb = irkb.load()
+>>> [p.id for p in irkb.query.filter_procedures(kb, modality=["ct"], live=False)][:1]
+['...']
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["KnowledgeBase", "Problem", "__version__", "load", "models", "query"]
+
+if TYPE_CHECKING:
+    from . import models, query
+    from .errors import Problem
+    from .kb import KnowledgeBase
+    from .store import load
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy so that `import irkb` (and `irkb --help`) stay cheap.
+    if name == "load":
+        return import_module(".store", __name__).load
+    if name == "KnowledgeBase":
+        return import_module(".kb", __name__).KnowledgeBase
+    if name == "Problem":
+        return import_module(".errors", __name__).Problem
+    if name in ("models", "query"):
+        return import_module(f".{name}", __name__)
+    raise AttributeError(name)

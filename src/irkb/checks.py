@@ -1,0 +1,96 @@
+"""Rules on one valid record: what pydantic cannot say alone (ids, dates, citations, coverage).
+
+Each check yields ``(loc, code, message, level, hint)``; the loader turns ``loc`` into a line and
+column. Rules across records (references, aliases) are in ``kb``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .loader import Reference
+from .models import Record
+
+Check = tuple[tuple[str | int, ...], str, str, str, str | None]
+
+STALE_AFTER_DAYS = 3 * 365
+
+# Field name -> kind of record it refers to.
+REFERENCE_FIELDS: dict[str, str] = {
+    "modality": "modality",
+    "access_routes": "access-route",
+    "complication": "complication",
+    "source": "source",
+    "sources": "source",
+    "related": "procedure",
+    "family": "procedure",
+    "procedure": "procedure",
+}
+
+_PERCENT_IN_TEXT = re.compile(r"\d(?:[.,]\d+)?\s*%")
+
+
+def _walk(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    yield loc, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*loc, index))
+
+
+def references(record: Record) -> list[Reference]:
+    """Every reference the record makes to another record, with where it stands."""
+    refs: list[Reference] = []
+    for loc, value in _walk(record.model_dump(mode="json")):
+        if not loc or value is None:
+            continue
+        field = loc[-1] if isinstance(loc[-1], str) else loc[-2] if len(loc) > 1 else None
+        if not isinstance(field, str) or field not in REFERENCE_FIELDS:
+            continue
+        # 'procedure' and 'complication' only refer to records inside their own sub-objects.
+        if isinstance(value, str) and not (record.record_type == "procedure" and loc == ("id",)):
+            refs.append(Reference(REFERENCE_FIELDS[field], value, loc))
+    return refs
+
+
+def record_checks(record: Record, stem: str, today: dt.date) -> Iterator[Check]:
+    """Per-record rules: id equals file stem, review date, cited figures, recommended fields."""
+    if record.id != stem:
+        yield ("id",), "id-mismatch", f"id '{record.id}' does not match the file name '{stem}.yaml'", "error", f"rename the file to {record.id}.yaml or set id: {stem}"
+    if record.last_reviewed > today:
+        yield ("last_reviewed",), "review-date-in-future", f"last_reviewed {record.last_reviewed} is in the future", "error", f"use today's date ({today}) or earlier"
+    elif (today - record.last_reviewed).days > STALE_AFTER_DAYS:
+        yield ("last_reviewed",), "review-stale", f"last reviewed {record.last_reviewed}, more than three years ago", "warning", "check the record against its sources and update last_reviewed"
+    data = record.model_dump(mode="json")
+    for loc, value in _walk(data):
+        if not isinstance(value, dict):
+            continue
+        if "rate" in value and "rate_kind" in value or "unit" in value:
+            if not value.get("source"):
+                what = "rate" if "rate" in value else "figure"
+                yield loc, "rate-without-source", f"{_dotted(loc)}: {what} cites no source", "error", "add source: <source id> (and a locator such as 'Table 2')"
+        elif set(value) == {"text", "source", "locator"} and not value.get("source") and _PERCENT_IN_TEXT.search(value["text"] or ""):
+            yield loc, "figure-in-text-without-source", f"{_dotted(loc)}: states a figure without a source", "warning", "add source: <source id>"
+    for field in ("pearls", "pitfalls", "advantages", "drawbacks"):
+        for index, item in enumerate(data.get(field) or []):
+            if isinstance(item, str) and _PERCENT_IN_TEXT.search(item):
+                yield (field, index), "figure-in-text-without-source", f"{field}[{index}] states a figure without a source", "warning", "write it as {text: ..., source: <source id>}"
+    for index, alt in enumerate(data.get("alternatives") or []):
+        if alt.get("comparison") and _PERCENT_IN_TEXT.search(alt["comparison"]) and not alt.get("source"):
+            yield ("alternatives", index), "figure-in-text-without-source", f"alternatives[{index}].comparison states a figure without a source", "warning", "add source: <source id>"
+    missing = [name for name in type(record).recommended if not data.get(name)]
+    if missing:
+        yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
+    if record.record_type == "source" and not (data.get("doi") or data.get("url")):
+        yield (), "source-without-link", "source has neither a DOI nor a URL", "warning", "add doi: or url: so readers can find it"
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    from .loader import dotted
+
+    return dotted(loc)

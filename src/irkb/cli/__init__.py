@@ -1,0 +1,105 @@
+"""The ``irkb`` command line: Typer wiring only; the work is done by the core modules.
+
+Exit codes: 0 success; 1 data problems (or drift under --check); 2 usage error; 3 not found;
+4 ambiguous; 70 unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .. import __version__
+from ..errors import EXIT_INTERNAL, Ambiguous, IrkbError, NotFound
+from .state import Color, State
+
+EPILOG = (
+    "Exit codes: 0 ok; 1 data problems or drift; 2 usage error; 3 not found; 4 ambiguous; "
+    "70 internal error.  Educational reference only: not clinical decision support."
+)
+
+app = typer.Typer(
+    name="irkb",
+    help="irkb: a cited knowledge base of image-guided (interventional radiology) procedures.\n\n"
+    "Educational reference for trainees, scripts and curators; not clinical decision support.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"irkb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", envvar="IRKB_DATA_DIR", help="Knowledge base to use (default: the checkout's data/, else the packaged copy).",
+                     file_okay=False),
+    ] = None,
+    color: Annotated[Color, typer.Option("--color", help="Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never.")] = Color.AUTO,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full trace of an internal error.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """irkb: look up, filter, compare, validate and export image-guided procedures."""
+    state = State(data_dir=data_dir, color=color, debug=debug)
+    ctx.obj = state
+    State.current = state
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``irkb`` console script: runs the app and maps errors to exit codes."""
+    from . import commands  # noqa: F401  (registers the commands)
+
+    try:
+        app(args=argv, prog_name="irkb", standalone_mode=True)
+    except SystemExit:
+        raise
+    except IrkbError as exc:
+        sys.exit(report_error(exc))
+    except KeyboardInterrupt:
+        print("irkb: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # the one place a bug is turned into a line instead of a trace
+        state = State.current
+        if (state is not None and state.debug) or os.environ.get("IRKB_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        else:
+            print(
+                f"irkb: internal error: {type(exc).__name__}: {exc} "
+                "(run again with --debug for the trace, and report it with that output)",
+                file=sys.stderr,
+            )
+        sys.exit(EXIT_INTERNAL)
+
+
+def report_error(exc: IrkbError) -> int:
+    """Print an irkb error (as JSON on stdout when the command was asked for JSON); return its exit code."""
+    state = State.current
+    if isinstance(exc, (NotFound, Ambiguous)) and state is not None and state.format in ("json", "jsonl"):
+        import json
+
+        payload: dict[str, Any] = {
+            "error": "not-found" if isinstance(exc, NotFound) else "ambiguous",
+            "query": exc.query,
+            "candidates": exc.candidates,
+        }
+        print(json.dumps(payload))
+    print(f"irkb: {exc}", file=sys.stderr)
+    if isinstance(exc, Ambiguous):
+        print("hint: use one of the ids above" + (" or --kind" if any(":" in c for c in exc.candidates) else ""), file=sys.stderr)
+    return exc.exit_code
