@@ -61,28 +61,64 @@ def references(record: Record) -> list[Reference]:
 def record_checks(record: Record, stem: str, today: dt.date) -> Iterator[Check]:
     """Per-record rules: id equals file stem, review date, cited figures, recommended fields."""
     if record.id != stem:
-        yield ("id",), "id-mismatch", f"id '{record.id}' does not match the file name '{stem}.yaml'", "error", f"rename the file to {record.id}.yaml or set id: {stem}"
+        yield (
+            ("id",),
+            "id-mismatch",
+            f"id '{record.id}' does not match the file name '{stem}.yaml'",
+            "error",
+            f"rename the file to {record.id}.yaml or set id: {stem}",
+        )
     if record.last_reviewed > today:
-        yield ("last_reviewed",), "review-date-in-future", f"last_reviewed {record.last_reviewed} is in the future", "error", f"use today's date ({today}) or earlier"
+        yield (
+            ("last_reviewed",),
+            "review-date-in-future",
+            f"last_reviewed {record.last_reviewed} is in the future",
+            "error",
+            f"use today's date ({today}) or earlier",
+        )
     elif (today - record.last_reviewed).days > STALE_AFTER_DAYS:
-        yield ("last_reviewed",), "review-stale", f"last reviewed {record.last_reviewed}, more than three years ago", "warning", "check the record against its sources and update last_reviewed"
+        yield (
+            ("last_reviewed",),
+            "review-stale",
+            f"last reviewed {record.last_reviewed}, more than three years ago",
+            "warning",
+            "check the record against its sources and update last_reviewed",
+        )
     data = record.model_dump(mode="json")
     for loc, value in _walk(data):
         if not isinstance(value, dict):
             continue
-        if "rate" in value and "rate_kind" in value or "unit" in value:
+        if ("rate" in value and "rate_kind" in value) or "unit" in value:
             if not value.get("source"):
                 what = "rate" if "rate" in value else "figure"
-                yield loc, "rate-without-source", f"{_dotted(loc)}: {what} cites no source", "error", "add source: <source id> (and a locator such as 'Table 2')"
+                yield (
+                    loc,
+                    "rate-without-source",
+                    f"{_dotted(loc)}: {what} cites no source",
+                    "error",
+                    "add source: <source id> (and a locator such as 'Table 2')",
+                )
         elif set(value) == {"text", "source", "locator"} and not value.get("source") and _PERCENT_IN_TEXT.search(value["text"] or ""):
             yield loc, "figure-in-text-without-source", f"{_dotted(loc)}: states a figure without a source", "warning", "add source: <source id>"
     for field in ("pearls", "pitfalls", "advantages", "drawbacks"):
         for index, item in enumerate(data.get(field) or []):
             if isinstance(item, str) and _PERCENT_IN_TEXT.search(item):
-                yield (field, index), "figure-in-text-without-source", f"{field}[{index}] states a figure without a source", "warning", "write it as {text: ..., source: <source id>}"
+                yield (
+                    (field, index),
+                    "figure-in-text-without-source",
+                    f"{field}[{index}] states a figure without a source",
+                    "warning",
+                    "write it as {text: ..., source: <source id>}",
+                )
     for index, alt in enumerate(data.get("alternatives") or []):
         if alt.get("comparison") and _PERCENT_IN_TEXT.search(alt["comparison"]) and not alt.get("source"):
-            yield ("alternatives", index), "figure-in-text-without-source", f"alternatives[{index}].comparison states a figure without a source", "warning", "add source: <source id>"
+            yield (
+                ("alternatives", index),
+                "figure-in-text-without-source",
+                f"alternatives[{index}].comparison states a figure without a source",
+                "warning",
+                "add source: <source id>",
+            )
     missing = [name for name in type(record).recommended if not data.get(name)]
     if missing:
         yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None

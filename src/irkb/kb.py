@@ -61,8 +61,13 @@ class KnowledgeBase:
             existing = kb.paths.get((loaded.kind, record.id))
             if existing is not None:
                 kb.problems.append(
-                    Problem(loaded.display, *kb._where(loaded.display, ("id",)), "duplicate-id",
-                            f"{loaded.kind} id '{record.id}' is already used by {existing}", "error")
+                    Problem(
+                        loaded.display,
+                        *kb._where(loaded.display, ("id",)),
+                        "duplicate-id",
+                        f"{loaded.kind} id '{record.id}' is already used by {existing}",
+                        "error",
+                    )
                 )
                 continue
             kb.records[loaded.kind][record.id] = record
@@ -91,9 +96,21 @@ class KnowledgeBase:
                         problems.append(Problem(display, *self._where(display, ref.loc), "self-reference", f"{kind} '{rid}' refers to itself", "warning"))
                     continue
                 suggestions = self.suggest(ref.target, ref.target_kind, limit=3)
-                hint = "did you mean " + " or ".join(f"'{s}'" for s in suggestions) + "?" if suggestions else f"add data/{RECORD_TYPES[ref.target_kind].directory}/{ref.target}.yaml"
-                problems.append(Problem(display, *self._where(display, ref.loc), "unknown-reference",
-                                        f"{_dotted(ref.loc)}: no {ref.target_kind} with id '{ref.target}'", "error", hint))
+                hint = (
+                    "did you mean " + " or ".join(f"'{s}'" for s in suggestions) + "?"
+                    if suggestions
+                    else f"add data/{RECORD_TYPES[ref.target_kind].directory}/{ref.target}.yaml"
+                )
+                problems.append(
+                    Problem(
+                        display,
+                        *self._where(display, ref.loc),
+                        "unknown-reference",
+                        f"{_dotted(ref.loc)}: no {ref.target_kind} with id '{ref.target}'",
+                        "error",
+                        hint,
+                    )
+                )
         problems.extend(self._alias_problems())
         by_doi: dict[str, list[str]] = defaultdict(list)
         for source in self.sources.values():
@@ -102,13 +119,29 @@ class KnowledgeBase:
                 by_doi[source.doi.lower()].append(source.id)
             if source.id not in cited_sources:
                 display = self.paths[("source", source.id)]
-                problems.append(Problem(display, *self._where(display, ("id",)), "unused-source", f"source '{source.id}' is not cited by any record", "warning",
-                                        "cite it from a record's sources or figures, or remove it"))
+                problems.append(
+                    Problem(
+                        display,
+                        *self._where(display, ("id",)),
+                        "unused-source",
+                        f"source '{source.id}' is not cited by any record",
+                        "warning",
+                        "cite it from a record's sources or figures, or remove it",
+                    )
+                )
         for doi, ids in by_doi.items():
             for sid in ids[1:]:
                 display = self.paths[("source", sid)]
-                problems.append(Problem(display, *self._where(display, ("doi",)), "duplicate-doi", f"DOI {doi} is also the DOI of source '{ids[0]}'", "warning",
-                                        f"cite '{ids[0]}' instead and remove this record"))
+                problems.append(
+                    Problem(
+                        display,
+                        *self._where(display, ("doi",)),
+                        "duplicate-doi",
+                        f"DOI {doi} is also the DOI of source '{ids[0]}'",
+                        "warning",
+                        f"cite '{ids[0]}' instead and remove this record",
+                    )
+                )
         return problems
 
     def _alias_problems(self) -> list[Problem]:
@@ -129,9 +162,16 @@ class KnowledgeBase:
                         continue
                     others = sorted(ids - {rid})
                     display = self.paths[(kind, rid)]
-                    problems.append(Problem(display, *self._where(display, loc), "alias-collision",
-                                            f"alias '{key}' is also used by {kind} {', '.join(others)}", "error",
-                                            "mark it 'ambiguous: true' on every record that shares it, or remove it"))
+                    problems.append(
+                        Problem(
+                            display,
+                            *self._where(display, loc),
+                            "alias-collision",
+                            f"alias '{key}' is also used by {kind} {', '.join(others)}",
+                            "error",
+                            "mark it 'ambiguous: true' on every record that shares it, or remove it",
+                        )
+                    )
         return problems
 
     # ------------------------------------------------------------------ access

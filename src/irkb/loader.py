@@ -279,9 +279,7 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def validation_problems(
-    exc: ValidationError, model: type[Record], text: str, display: str
-) -> list[Problem]:
+def validation_problems(exc: ValidationError, model: type[Record], text: str, display: str) -> list[Problem]:
     """Turn a pydantic ``ValidationError`` into located problems, one per error."""
     problems = []
     for error in exc.errors(include_url=False):
@@ -314,14 +312,28 @@ def read_text(path: Path, display: str, data_root: Path, limits: Limits) -> tupl
         if path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(data_root.resolve()):
-                return None, Problem(display, 0, 0, "symlink-outside", f"symbolic link points outside the data directory ({target})", "error",
-                                     "copy the file into the knowledge base instead of linking to it")
+                return None, Problem(
+                    display,
+                    0,
+                    0,
+                    "symlink-outside",
+                    f"symbolic link points outside the data directory ({target})",
+                    "error",
+                    "copy the file into the knowledge base instead of linking to it",
+                )
         if not path.is_file():
             return None, Problem(display, 0, 0, "not-a-file", "not a regular file", "error")
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            return None, Problem(display, 0, 0, "file-too-large", f"file is {size} bytes; the limit is {limits.max_file_bytes}", "error",
-                                 "split the record, or raise IRKB_MAX_FILE_BYTES")
+            return None, Problem(
+                display,
+                0,
+                0,
+                "file-too-large",
+                f"file is {size} bytes; the limit is {limits.max_file_bytes}",
+                "error",
+                "split the record, or raise IRKB_MAX_FILE_BYTES",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return None, Problem(display, 0, 0, "unreadable-file", f"cannot read file: {exc.strerror or exc}", "error")
@@ -330,8 +342,7 @@ def read_text(path: Path, display: str, data_root: Path, limits: Limits) -> tupl
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Problem(display, line, col, "invalid-utf8", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "error",
-                             "save the file as UTF-8")
+        return None, Problem(display, line, col, "invalid-utf8", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "error", "save the file as UTF-8")
     if "\x00" in text:
         offset = text.index("\x00")
         line, col = _line_col(text, offset)
@@ -347,13 +358,17 @@ def load_text(text: str, kind: str, display: str, stem: str, limits: Limits, tod
     result = LoadedFile(Path(display), display, kind, None)
     where = find_excess_depth(text, limits.max_depth)
     if where:
-        result.problems.append(Problem(display, *where, "too-deep", f"nesting is deeper than {limits.max_depth} levels", "error",
-                                       "raise IRKB_MAX_DEPTH if the record really needs it"))
+        result.problems.append(
+            Problem(
+                display, *where, "too-deep", f"nesting is deeper than {limits.max_depth} levels", "error", "raise IRKB_MAX_DEPTH if the record really needs it"
+            )
+        )
         return result
     where = find_alias(text)
     if where:
-        result.problems.append(Problem(display, *where, "yaml-alias", "YAML anchors and aliases are not allowed in irkb data", "error",
-                                       "write the value out in full"))
+        result.problems.append(
+            Problem(display, *where, "yaml-alias", "YAML anchors and aliases are not allowed in irkb data", "error", "write the value out in full")
+        )
         return result
     try:
         data = parse_yaml(text)
@@ -403,6 +418,10 @@ def _yaml_problem(exc: Exception, display: str) -> Problem:
     if name == "ConstructorError" and "tag" in str(problem):
         return Problem(display, line, col, "yaml-tag", f"YAML tags are not allowed: {problem}", "error", "remove the '!tag'")
     text = " ".join(str(problem).split())
+    context = getattr(exc, "context_mark", None)
+    context_text = getattr(exc, "context", None)
+    if context is not None and context_text and (context.line, context.column) != (line - 1, col - 1):
+        text += f" ({' '.join(str(context_text).split())} started at line {context.line + 1}, column {context.column + 1})"
     hint = "indent with spaces, not tabs" if "\\t" in text or "tab" in text.lower() else None
     return Problem(display, line, col, "yaml-syntax", f"YAML syntax error: {text}", "error", hint)
 
@@ -434,8 +453,13 @@ def load_file(kind: str, path: Path, data_dir: Path, limits: Limits, today: dt.d
     """Load one data file of ``kind``; every failure becomes a problem."""
     display = display_path(path, data_dir)
     if path.is_dir() and not path.is_symlink():
-        return LoadedFile(path, display, kind, None, [Problem(display, 0, 0, "unexpected-directory", "directories are not read here", "warning",
-                                                               "records live directly in the kind's folder")])
+        return LoadedFile(
+            path,
+            display,
+            kind,
+            None,
+            [Problem(display, 0, 0, "unexpected-directory", "directories are not read here", "warning", "records live directly in the kind's folder")],
+        )
     if path.suffix != ALLOWED_SUFFIX:
         hint = f"rename it to {path.stem}.yaml" if path.suffix in (".yml", ".YAML", ".YML") else "only .yaml files are records"
         return LoadedFile(path, display, kind, None, [Problem(display, 0, 0, "wrong-extension", f"'{path.name}' is not a .yaml file", "error", hint)])

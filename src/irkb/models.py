@@ -11,11 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from .vocab import (
+    SEVERITY_GRADES,
+    AliasKind,
+    Anaesthesia,
+    BodySystem,
+    Category,
+    ComplicationGroup,
+    Interval,
+    Phase,
+    Purpose,
+    RateKind,
+    Role,
+    RouteKind,
+    Setting,
+    SeverityScale,
+    SourceKind,
+    Speed,
+    Technique,
+    Unit,
+)
 
 SCHEMA_VERSION = "1.0"
 
@@ -35,246 +55,6 @@ class _Model(BaseModel):
     """Base of every model: unknown fields are errors, values are validated on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
-
-
-# --------------------------------------------------------------------------- vocabularies
-
-
-class Speed(StrEnum):
-    """How fast a modality updates its picture."""
-
-    LIVE = "live"
-    NEAR_LIVE = "near-live"
-    STEP_BY_STEP = "step-by-step"
-    SLOW = "slow"
-
-
-class Role(StrEnum):
-    """The part a modality plays in a procedure."""
-
-    PRIMARY = "primary"
-    ADJUNCT = "adjunct"
-    ALTERNATIVE = "alternative"
-
-
-class Phase(StrEnum):
-    """The image-guided-therapy phases (Helmberger 2013)."""
-
-    PLANNING = "planning"
-    TARGETING = "targeting"
-    MONITORING = "monitoring"
-    CONTROL = "control"
-
-
-class Purpose(StrEnum):
-    """Why a procedure is done."""
-
-    DIAGNOSTIC = "diagnostic"
-    THERAPEUTIC = "therapeutic"
-    PALLIATIVE = "palliative"
-
-
-class Category(StrEnum):
-    """What kind of procedure it is."""
-
-    BIOPSY = "biopsy"
-    DRAINAGE = "drainage"
-    PUNCTURE = "puncture"
-    INJECTION = "injection"
-    NERVE_BLOCK = "nerve-block"
-    ABLATION = "ablation"
-    EMBOLISATION = "embolisation"
-    REVASCULARISATION = "revascularisation"
-    STENTING = "stenting"
-    ANEURYSM_REPAIR = "aneurysm-repair"
-    THROMBECTOMY_THROMBOLYSIS = "thrombectomy-thrombolysis"
-    VASCULAR_ACCESS = "vascular-access"
-    ENTERAL_ACCESS = "enteral-access"
-    DIAGNOSTIC_IMAGING = "diagnostic-imaging"
-    SHUNT = "shunt"
-    FILTER = "filter"
-    VERTEBRAL_AUGMENTATION = "vertebral-augmentation"
-    MARKER_PLACEMENT = "marker-placement"
-    SCLEROTHERAPY = "sclerotherapy"
-    RETRIEVAL = "retrieval"
-    DENERVATION = "denervation"
-    DILATATION = "dilatation"
-    OTHER = "other"
-
-
-class BodySystem(StrEnum):
-    """The body system a procedure works on."""
-
-    ARTERIAL = "arterial"
-    VENOUS = "venous"
-    NEUROVASCULAR = "neurovascular"
-    LYMPHATIC = "lymphatic"
-    THORACIC = "thoracic"
-    HEPATOBILIARY = "hepatobiliary"
-    GASTROINTESTINAL = "gastrointestinal"
-    GENITOURINARY = "genitourinary"
-    GYNAECOLOGICAL = "gynaecological"
-    MUSCULOSKELETAL = "musculoskeletal"
-    SPINE = "spine"
-    NERVOUS = "nervous"
-    BREAST = "breast"
-    HEAD_AND_NECK = "head-and-neck"
-    MULTI_SYSTEM = "multi-system"
-
-
-class Technique(StrEnum):
-    """How a device reaches its target."""
-
-    SELDINGER = "seldinger"
-    MODIFIED_SELDINGER = "modified-seldinger"
-    TROCAR = "trocar"
-    COAXIAL = "coaxial"
-    TANDEM = "tandem"
-    DIRECT_PUNCTURE = "direct-puncture"
-    FREEHAND = "freehand"
-    NEEDLE_GUIDE = "needle-guide"
-    CATHETER_DIRECTED = "catheter-directed"
-    SUPERSELECTIVE = "superselective"
-    OVER_THE_WIRE = "over-the-wire"
-    TUNNELLED = "tunnelled"
-    TRANSPEDICULAR = "transpedicular"
-    BALLOON = "balloon"
-    STENT = "stent"
-    ASPIRATION = "aspiration"
-    INJECTION = "injection"
-    THERMAL = "thermal"
-    NON_THERMAL = "non-thermal"
-    MECHANICAL = "mechanical"
-    PHARMACOLOGICAL = "pharmacological"
-
-
-class Anaesthesia(StrEnum):
-    """Anaesthesia or sedation used."""
-
-    NONE = "none"
-    TOPICAL = "topical"
-    LOCAL = "local"
-    REGIONAL = "regional"
-    MINIMAL_SEDATION = "minimal-sedation"
-    MODERATE_SEDATION = "moderate-sedation"
-    DEEP_SEDATION = "deep-sedation"
-    GENERAL = "general"
-
-
-class Setting(StrEnum):
-    """Where and how the patient is looked after."""
-
-    OUTPATIENT = "outpatient"
-    DAY_CASE = "day-case"
-    INPATIENT = "inpatient"
-    BEDSIDE = "bedside"
-    EMERGENCY = "emergency"
-
-
-class AliasKind(StrEnum):
-    """What sort of other name an alias is."""
-
-    ABBREVIATION = "abbreviation"
-    SYNONYM = "synonym"
-    SPELLING = "spelling"
-    EPONYM = "eponym"
-    FORMER = "former"
-    BRAND = "brand"
-
-
-class RateKind(StrEnum):
-    """Whether a figure is an observed rate, a quality threshold, or an upper bound ("as high as")."""
-
-    OBSERVED = "observed"
-    THRESHOLD = "threshold"
-    UPPER_BOUND = "upper-bound"
-
-
-class Interval(StrEnum):
-    """What ``low``..``high`` of a rate mean."""
-
-    RANGE = "range"
-    CI95 = "ci95"
-    IQR = "iqr"
-
-
-class SeverityScale(StrEnum):
-    """The adverse-event classification a severity grade belongs to."""
-
-    SIR_2017 = "sir-2017"
-    SIR_LEGACY = "sir-legacy"
-    CIRSE_2017 = "cirse-2017"
-    UNSPECIFIED = "unspecified"
-
-
-SEVERITY_GRADES: dict[str, tuple[str, ...]] = {
-    "sir-2017": ("mild", "moderate", "severe", "life-threatening", "death"),
-    "sir-legacy": ("minor", "major", "a", "b", "c", "d", "e", "f"),
-    "cirse-2017": ("1", "2", "3", "4", "5", "6"),
-    "unspecified": ("any", "minor", "major", "severe", "fatal"),
-}
-
-
-class SourceKind(StrEnum):
-    """Where a source comes from, so a reader can weigh its figures."""
-
-    GUIDELINE = "guideline"
-    CONSENSUS = "consensus"
-    SYSTEMATIC_REVIEW = "systematic-review"
-    RCT = "rct"
-    REGISTRY = "registry"
-    PRIMARY_STUDY = "primary-study"
-    NARRATIVE_REVIEW = "narrative-review"
-    WHITE_PAPER = "white-paper"
-    TEXTBOOK = "textbook"
-    EDUCATIONAL = "educational"
-    COMMERCIAL = "commercial"
-
-
-class RouteKind(StrEnum):
-    """Which space an access route enters."""
-
-    ARTERIAL = "arterial"
-    VENOUS = "venous"
-    NON_VASCULAR = "non-vascular"
-
-
-class Unit(StrEnum):
-    """Units of a measured quantity."""
-
-    FR = "Fr"
-    MM = "mm"
-    CM = "cm"
-    MINUTES = "minutes"
-    HOURS = "hours"
-    DAYS = "days"
-    WEEKS = "weeks"
-    MONTHS = "months"
-    ML = "mL"
-    GY = "Gy"
-    MSV = "mSv"
-    MGY = "mGy"
-    SECONDS = "seconds"
-    YEARS = "years"
-    PERCENT = "%"
-    GBQ = "GBq"
-    COUNT = "count"
-
-
-class ComplicationGroup(StrEnum):
-    """Broad family of a complication type."""
-
-    BLEEDING = "bleeding"
-    INFECTION = "infection"
-    ORGAN_INJURY = "organ-injury"
-    VASCULAR = "vascular"
-    THROMBOEMBOLIC = "thromboembolic"
-    DEVICE = "device"
-    NEUROLOGICAL = "neurological"
-    SYSTEMIC = "systemic"
-    PAIN = "pain"
-    RADIATION = "radiation"
-    OTHER = "other"
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -314,18 +94,14 @@ class Rate(_Model):
     high: float | None = Field(None, ge=0, le=100, description="Upper bound in percent; alone it means 'up to' / 'less than'.")
     numerator: int | None = Field(None, ge=0, description="Number of events, where the source gives it.")
     denominator: int | None = Field(None, gt=0, description="Number of procedures or patients, where the source gives it.")
-    interval: Interval | None = Field(
-        None, description="What low..high mean: a range across studies, a 95% confidence interval, or an interquartile range."
-    )
+    interval: Interval | None = Field(None, description="What low..high mean: a range across studies, a 95% confidence interval, or an interquartile range.")
 
     @model_validator(mode="after")
     def _check(self) -> Rate:
         if self.percent is None and self.low is None and self.high is None:
             raise PydanticCustomError("rate-empty", "a rate needs a percent or at least one bound (low or high)")
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise PydanticCustomError(
-                "rate-bounds-inverted", "low ({low}) is greater than high ({high})", {"low": self.low, "high": self.high}
-            )
+            raise PydanticCustomError("rate-bounds-inverted", "low ({low}) is greater than high ({high})", {"low": self.low, "high": self.high})
         if (self.numerator is None) != (self.denominator is None):
             raise PydanticCustomError("rate-count-incomplete", "numerator and denominator go together: give both or neither")
         if self.numerator is not None and self.denominator is not None:
@@ -342,8 +118,8 @@ class Rate(_Model):
                 if not math.isclose(actual, self.percent, abs_tol=tolerance):
                     raise PydanticCustomError(
                         "rate-count-mismatch",
-                        "{n}/{d} is {actual:.2f}%, not {percent}%",
-                        {"n": self.numerator, "d": self.denominator, "actual": actual, "percent": self.percent},
+                        "{n}/{d} is {actual}%, not {percent}%",
+                        {"n": self.numerator, "d": self.denominator, "actual": f"{actual:.2f}", "percent": _fmt(self.percent)},
                     )
         if self.interval is not None and (self.low is None or self.high is None):
             raise PydanticCustomError("rate-interval-incomplete", "an interval needs both low and high")

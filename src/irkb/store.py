@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import DataDirError
 from .kb import KnowledgeBase
 from .loader import Limits, LoadedFile, iter_data_files, load_file, locate
+from .models import RECORD_TYPES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -43,6 +44,9 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> DataDir:
         return DataDir(PACKAGE_DIR / "_data", "package", read_only=True)
     if not path.is_dir():
         raise DataDirError(f"data directory '{path}' does not exist or is not a directory")
+    if not any((path / model.directory).is_dir() for model in RECORD_TYPES.values()):
+        folders = ", ".join(m.directory + "/" for m in RECORD_TYPES.values())
+        raise DataDirError(f"'{path}' holds no irkb knowledge base (expected one or more of: {folders})")
     return DataDir(path, origin)
 
 
@@ -60,9 +64,25 @@ def load_files(data_dir: Path, limits: Limits | None = None, today: dt.date | No
     files: list[LoadedFile] = []
     for count, (kind, path) in enumerate(iter_data_files(data_dir)):
         if count >= limits.max_records:
-            files.append(LoadedFile(path, str(path), kind, None, [Problem(str(data_dir), 0, 0, "too-many-records",
-                                                                        f"more than {limits.max_records} files; the rest were not read", "error",
-                                                                        "raise IRKB_MAX_RECORDS")]))
+            files.append(
+                LoadedFile(
+                    path,
+                    str(path),
+                    kind,
+                    None,
+                    [
+                        Problem(
+                            str(data_dir),
+                            0,
+                            0,
+                            "too-many-records",
+                            f"more than {limits.max_records} files; the rest were not read",
+                            "error",
+                            "raise IRKB_MAX_RECORDS",
+                        )
+                    ],
+                )
+            )
             break
         files.append(load_file(kind, path, data_dir, limits, today))
     return files

@@ -46,8 +46,9 @@ def root(
     ctx: typer.Context,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", envvar="IRKB_DATA_DIR", help="Knowledge base to use (default: the checkout's data/, else the packaged copy).",
-                     file_okay=False),
+        typer.Option(
+            "--data-dir", envvar="IRKB_DATA_DIR", help="Knowledge base to use (default: the checkout's data/, else the packaged copy).", file_okay=False
+        ),
     ] = None,
     color: Annotated[Color, typer.Option("--color", help="Colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never.")] = Color.AUTO,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full trace of an internal error.")] = False,
@@ -80,8 +81,7 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         else:
             print(
-                f"irkb: internal error: {type(exc).__name__}: {exc} "
-                "(run again with --debug for the trace, and report it with that output)",
+                f"irkb: internal error: {type(exc).__name__}: {exc} (run again with --debug for the trace, and report it with that output)",
                 file=sys.stderr,
             )
         sys.exit(EXIT_INTERNAL)

@@ -1,3 +1,1 @@
-"""Import every command module so that it registers its commands on the app."""
-
-from . import curator  # noqa: F401
+from . import curator, read  # noqa: F401

@@ -27,7 +27,9 @@ class ValidateFormat(StrEnum):
 def validate(
     ctx: typer.Context,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
-    fmt: Annotated[ValidateFormat, typer.Option("--format", "-f", help="text (path:line:col), json (an envelope), github (workflow annotations).")] = ValidateFormat.TEXT,
+    fmt: Annotated[
+        ValidateFormat, typer.Option("--format", "-f", help="text (path:line:col), json (an envelope), github (workflow annotations).")
+    ] = ValidateFormat.TEXT,
     ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Problem code to leave out (repeatable).")] = None,
     select: Annotated[list[str] | None, typer.Option("--select", help="Report only these problem codes (repeatable).")] = None,
 ) -> None:

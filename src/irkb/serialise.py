@@ -1,0 +1,55 @@
+"""Records as plain data: one canonical key order for JSON, YAML, CSV and the formatter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from .models import Record
+
+_FIRST = ("id", "name", "title", "aliases")
+_LAST = ("sources", "last_reviewed")
+
+
+def field_order(model: type[Record]) -> list[str]:
+    """Field names of a model in canonical order: id, name/title, aliases, the rest, sources, last_reviewed."""
+    names = list(model.model_fields)
+    head = [n for n in _FIRST if n in names]
+    tail = [n for n in _LAST if n in names]
+    return head + [n for n in names if n not in head and n not in tail] + tail
+
+
+def record_dict(record: Record, record_type: bool = False) -> dict[str, Any]:
+    """Every field of the record (null or [] when empty), JSON-ready, in canonical order.
+
+    With ``record_type`` the record's kind is added first (for output that mixes kinds).
+    """
+    data = record.model_dump(mode="json")
+    out: dict[str, Any] = {"record_type": record.record_type} if record_type else {}
+    for name in field_order(type(record)):
+        out[name] = data[name]
+    return out
+
+
+def to_json(value: Any, indent: int | None = 2) -> str:
+    """Deterministic JSON text (UTF-8 kept as is)."""
+    return json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def flat_value(value: Any) -> str:
+    """A cell for CSV or TSV: text as is, lists of text joined with '; ', objects as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float, dt.date)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "; ".join(str(v) for v in value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def flat_record(record: Record) -> dict[str, str]:
+    """One CSV row: every field of the record flattened with ``flat_value``."""
+    return {k: flat_value(v) for k, v in record_dict(record).items()}
