@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def run() -> Callable[..., Result]:
                 main(list(args))
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
             stdout = out.getvalue().decode("utf-8", "replace")
             stderr = err.getvalue().decode("utf-8", "replace")
         return Result(code, stdout, stderr)

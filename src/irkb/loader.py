@@ -169,21 +169,24 @@ def locate(text: str, loc: tuple[str | int, ...], at_key: bool = False) -> tuple
     With ``at_key`` the position of the mapping key rather than its value. When the path runs
     out (a missing field), the position of the deepest node that exists.
     """
-    node = _round_trip(text)
+    node: Any = _round_trip(text)
     line, col = 1, 1
     if node is None:
         return line, col
     if hasattr(node, "lc"):
         line, col = node.lc.line + 1, node.lc.col + 1
+    current: Any = node
     for i, step in enumerate(loc):
         last = i == len(loc) - 1
+        node = current
         try:
             if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
-                ln, cl = node.lc.item(step)
-                node = node[step]
+                ln, cl = getattr(node, "lc").item(step)  # noqa: B009
+                current = node[step]
             elif isinstance(step, str) and isinstance(node, dict) and step in node:
-                ln, cl = node.lc.key(step) if (last and at_key) else node.lc.value(step)
-                node = node[step]
+                lc = getattr(node, "lc")  # noqa: B009
+                ln, cl = lc.key(step) if (last and at_key) else lc.value(step)
+                current = node[step]
             else:
                 break
         except (AttributeError, KeyError, TypeError, IndexError):
@@ -397,13 +400,17 @@ def load_text(text: str, kind: str, display: str, stem: str, limits: Limits, tod
     result.record = record
     result.refs = checks.references(record)
     for loc, code, message, level, hint in checks.record_checks(record, stem, today or dt.date.today()):
-        line, col = locate(text, loc) if level == "error" or loc else (1, 1)
-        result.problems.append(Problem(display, line, col, code, message, level, hint))
+        line, col = locate(text, loc or ("id",))
+        result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
     return result
 
 
 def _yaml_type(value: Any) -> str:
-    return {list: "list", str: "text value"}.get(type(value), type(value).__name__)
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "text value"
+    return type(value).__name__
 
 
 def _yaml_problem(exc: Exception, display: str) -> Problem:

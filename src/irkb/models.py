@@ -54,7 +54,7 @@ RadlexId = Annotated[str, StringConstraints(pattern=r"^RID\d{1,7}$")]
 class _Model(BaseModel):
     """Base of every model: unknown fields are errors, values are validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True, validate_default=True)
 
 
 # --------------------------------------------------------------------------- building blocks

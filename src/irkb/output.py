@@ -95,7 +95,7 @@ def markdown_table(rows: Sequence[Any], columns: Sequence[Column]) -> str:
     """A GitHub-flavoured Markdown table."""
 
     def esc(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        return text.replace("|", "\\|").replace("\n", "<br>")
 
     out = ["| " + " | ".join(c.header for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     out += ["| " + " | ".join(esc(cell) for cell in row) + " |" for row in rows_text(rows, columns)]
@@ -119,7 +119,7 @@ def yaml_text(value: Any) -> str:
 
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.allow_unicode = True
     yaml.width = 100
     buffer = io.StringIO()
@@ -169,7 +169,9 @@ def cell_text(record: Record, name: str) -> str:
         return "\n".join(str(a.procedure or a.name) for a in value or [])
     if isinstance(value, list):
         return "\n".join(v if isinstance(v, str) else getattr(v, "text", None) or flat_value(v) for v in value)
-    if hasattr(value, "model_dump"):
+    if name == "codes" and value is not None and not (value.mesh or value.radlex):
+        return ""
+    if value is not None and hasattr(value, "model_dump"):
         return flat_value(value.model_dump(mode="json"))
     return flat_value(value)
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from .checks import STALE_AFTER_DAYS
 from .kb import KnowledgeBase, display_name
-from .models import Procedure, Record, Role
+from .models import Procedure, Record
+from .vocab import Role
 
 
 def _resolve_all(kb: KnowledgeBase, values: Iterable[str], kind: str) -> list[str]:

@@ -103,5 +103,5 @@ def schema(
             raise typer.Exit(EXIT_DATA)
         print(f"schemas in {target} match the models", file=sys.stderr)
         return
-    for path in write(target):
-        print(path)
+    for written in write(target):
+        print(written)

@@ -269,12 +269,20 @@ def compare(
     if fmt == Format.CSV:
         _emit(csv_text(rows, ["field", "differs", *[r.id for r in comparison.records]]))
         return
-    columns = [Column("field", lambda row: ("*" if row["differs"] else "") + row["field"])]
-    columns += [Column(r.id, lambda row, rid=r.id: row[rid]) for r in comparison.records]
+    columns = [Column("field", _field_cell)]
+    columns += [Column(r.id, _cell_of(r.id)) for r in comparison.records]
     if fmt == Format.MARKDOWN:
         _emit(markdown_table(rows, columns))
     else:
         _emit(tsv(rows, columns))
+
+
+def _cell_of(rid: str) -> Any:
+    return lambda row: row[rid]
+
+
+def _field_cell(row: dict[str, Any]) -> str:
+    return ("*" if row["differs"] else "") + str(row["field"])
 
 
 @app.command()
