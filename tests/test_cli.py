@@ -161,7 +161,7 @@ def test_exit_70_internal_error_is_one_line(run: Run, monkeypatch: pytest.Monkey
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(irkb.query, "filter_procedures", boom)
+    monkeypatch.setattr(irkb.query, "select_procedures", boom)
     result = run(*KB, "list")
     assert result.exit_code == 70
     assert "Traceback" not in result.stderr

@@ -93,8 +93,8 @@ def test_lookup_order(kb: KnowledgeBase) -> None:
 
 def test_search_ranks_names_and_tolerates_typos(kb: KnowledgeBase) -> None:
     hits = query.search(kb, "vertebroplsty")
-    assert hits[0].record.id == "vertebroplasty"
-    assert query.search(kb, "lung biopsy")[0].record.id in ("ct-lung-biopsy", "cbct-lung-biopsy")
+    assert hits[0].id == "vertebroplasty"
+    assert query.search(kb, "lung biopsy")[0].id in ("ct-lung-biopsy", "cbct-lung-biopsy")
     assert query.search(kb, "femoral")[0].kind == "access-route"
     assert query.search(kb, "zzzzqqq") == []
 

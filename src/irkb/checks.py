@@ -16,7 +16,6 @@ from .models import Record
 
 Check = tuple[tuple[str | int, ...], str, str, str, str | None]
 
-STALE_AFTER_DAYS = 3 * 365
 
 # Field name -> kind of record it refers to.
 REFERENCE_FIELDS: dict[str, str] = {
@@ -67,22 +66,6 @@ def record_checks(record: Record, stem: str, today: dt.date) -> Iterator[Check]:
             f"id '{record.id}' does not match the file name '{stem}.yaml'",
             "error",
             f"rename the file to {record.id}.yaml or set id: {stem}",
-        )
-    if record.last_reviewed > today:
-        yield (
-            ("last_reviewed",),
-            "review-date-in-future",
-            f"last_reviewed {record.last_reviewed} is in the future",
-            "error",
-            f"use today's date ({today}) or earlier",
-        )
-    elif (today - record.last_reviewed).days > STALE_AFTER_DAYS:
-        yield (
-            ("last_reviewed",),
-            "review-stale",
-            f"last reviewed {record.last_reviewed}, more than three years ago",
-            "warning",
-            "check the record against its sources and update last_reviewed",
         )
     data = record.model_dump(mode="json")
     for loc, value in _walk(data):

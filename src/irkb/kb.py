@@ -1,213 +1,136 @@
-"""The knowledge base: records indexed by id and alias, checks across records, and lookup."""
+"""The knowledge base: records by kind and id, their problems, and lookup by id, name or alias.
+
+Backed by a ``Catalog`` (the compiled cache): documents are read as plain JSON, and a pydantic
+model is built only when one is asked for (``get``, ``procedures[...]``), so commands that only
+filter and print never pay for validation.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .errors import Ambiguous, NotFound, Problem
-from .loader import LoadedFile, Reference
-from .models import (
-    RECORD_TYPES,
-    AccessRoute,
-    Complication,
-    Modality,
-    Procedure,
-    Record,
-    Source,
-    normalise,
-)
+from .vocab import normalise
 
-R = TypeVar("R", bound=Record)
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .models import AccessRoute, Complication, Modality, Procedure, Record, Source
+
+R = TypeVar("R", bound="Record")
+KINDS = ("procedure", "modality", "access-route", "complication", "source")
 
 
-def display_name(record: Record) -> str:
-    """The name a person reads: ``name``, or a source's title."""
+def display_name(record: Any) -> str:
+    """The name a person reads: ``name``, or a source's ``title``."""
+    if isinstance(record, dict):
+        return str(record.get("name") or record.get("title") or record["id"])
     return str(getattr(record, "name", None) or getattr(record, "title", "") or record.id)
 
 
-@dataclass
+class Records(Mapping[str, R], Generic[R]):
+    """Records of one kind by id (sorted), built as models on first access."""
+
+    def __init__(self, kb: KnowledgeBase, kind: str) -> None:
+        self._kb = kb
+        self._kind = kind
+        self._ids: list[str] | None = None
+
+    def _all(self) -> list[str]:
+        if self._ids is None:
+            self._ids = self._kb.catalog.ids(self._kind)
+        return self._ids
+
+    def __getitem__(self, rid: str) -> R:
+        if not self._kb.catalog.has(self._kind, rid):
+            raise KeyError(rid)
+        return cast(R, self._kb.model(self._kind, rid))
+
+    def __contains__(self, rid: object) -> bool:
+        return isinstance(rid, str) and self._kb.catalog.has(self._kind, rid)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 class KnowledgeBase:
-    """Validated records of every kind, the problems found loading them, and lookup indexes."""
+    """Validated records of every kind, the problems found loading them, and lookup."""
 
-    data_dir: Path | None = None
-    records: dict[str, dict[str, Record]] = field(default_factory=lambda: {k: {} for k in RECORD_TYPES})
-    problems: list[Problem] = field(default_factory=list)
-    paths: dict[tuple[str, str], str] = field(default_factory=dict)
-    refs: dict[tuple[str, str], list[Reference]] = field(default_factory=dict)
-    locator: Callable[[str, tuple[str | int, ...]], tuple[int, int]] | None = None
-    _keys: dict[str, list[tuple[str, str]]] | None = None
+    def __init__(self, catalog: Catalog, today: dt.date | None = None) -> None:
+        self.catalog = catalog
+        self.data_dir: Path = catalog.data_dir
+        self.today = today or dt.date.today()
+        self._models: dict[tuple[str, str], Record] = {}
+        self._problems: list[Problem] | None = None
+        self._keys: list[tuple[str, str, str]] | None = None
 
-    # ------------------------------------------------------------------ building
+    # ------------------------------------------------------------------ records
 
-    @classmethod
-    def from_files(
-        cls,
-        files: Iterable[LoadedFile],
-        data_dir: Path | None = None,
-        locator: Callable[[str, tuple[str | int, ...]], tuple[int, int]] | None = None,
-    ) -> KnowledgeBase:
-        """Index the valid records of ``files`` and run the checks across records."""
-        kb = cls(data_dir=data_dir, locator=locator)
-        for loaded in files:
-            kb.problems.extend(loaded.problems)
-            record = loaded.record
-            if record is None:
-                continue
-            existing = kb.paths.get((loaded.kind, record.id))
-            if existing is not None:
-                kb.problems.append(
-                    Problem(
-                        loaded.display,
-                        *kb._where(loaded.display, ("id",)),
-                        "duplicate-id",
-                        f"{loaded.kind} id '{record.id}' is already used by {existing}",
-                        "error",
-                    )
-                )
-                continue
-            kb.records[loaded.kind][record.id] = record
-            kb.paths[(loaded.kind, record.id)] = loaded.display
-            kb.refs[(loaded.kind, record.id)] = loaded.refs
-        kb.problems.extend(kb.integrity_problems())
-        kb.problems.sort()
-        return kb
+    def model(self, kind: str, rid: str) -> Record:
+        """The pydantic model of one record (validated again from its stored document)."""
+        key = (kind, rid)
+        if key not in self._models:
+            from .models import RECORD_TYPES
 
-    def _where(self, display: str, loc: tuple[str | int, ...]) -> tuple[int, int]:
-        if self.locator is None:
-            return 0, 0
-        return self.locator(display, loc)
+            self._models[key] = RECORD_TYPES[kind].model_validate(self.catalog.doc(kind, rid))
+        return self._models[key]
 
-    def integrity_problems(self) -> list[Problem]:
-        """Checks across records: references resolve, aliases unique, sources cited and not duplicated."""
-        problems: list[Problem] = []
-        cited_sources: set[str] = set()
-        for (kind, rid), refs in self.refs.items():
-            display = self.paths[(kind, rid)]
-            for ref in refs:
-                if ref.target_kind == "source":
-                    cited_sources.add(ref.target)
-                if ref.target in self.records[ref.target_kind]:
-                    if ref.target_kind == kind and ref.target == rid and ref.loc[0] in ("related", "family"):
-                        problems.append(Problem(display, *self._where(display, ref.loc), "self-reference", f"{kind} '{rid}' refers to itself", "warning"))
-                    continue
-                suggestions = self.suggest(ref.target, ref.target_kind, limit=3)
-                hint = (
-                    "did you mean " + " or ".join(f"'{s}'" for s in suggestions) + "?"
-                    if suggestions
-                    else f"add data/{RECORD_TYPES[ref.target_kind].directory}/{ref.target}.yaml"
-                )
-                problems.append(
-                    Problem(
-                        display,
-                        *self._where(display, ref.loc),
-                        "unknown-reference",
-                        f"{_dotted(ref.loc)}: no {ref.target_kind} with id '{ref.target}'",
-                        "error",
-                        hint,
-                    )
-                )
-        problems.extend(self._alias_problems())
-        by_doi: dict[str, list[str]] = defaultdict(list)
-        for source in self.sources.values():
-            assert isinstance(source, Source)
-            if source.doi:
-                by_doi[source.doi.lower()].append(source.id)
-            if source.id not in cited_sources:
-                display = self.paths[("source", source.id)]
-                problems.append(
-                    Problem(
-                        display,
-                        *self._where(display, ("id",)),
-                        "unused-source",
-                        f"source '{source.id}' is not cited by any record",
-                        "warning",
-                        "cite it from a record's sources or figures, or remove it",
-                    )
-                )
-        for doi, ids in by_doi.items():
-            for sid in ids[1:]:
-                display = self.paths[("source", sid)]
-                problems.append(
-                    Problem(
-                        display,
-                        *self._where(display, ("doi",)),
-                        "duplicate-doi",
-                        f"DOI {doi} is also the DOI of source '{ids[0]}'",
-                        "warning",
-                        f"cite '{ids[0]}' instead and remove this record",
-                    )
-                )
-        return problems
+    def doc(self, kind: str, rid: str) -> dict[str, Any]:
+        """The canonical document of one record (plain JSON data, every field present)."""
+        return self.catalog.doc(kind, rid)
 
-    def _alias_problems(self) -> list[Problem]:
-        problems: list[Problem] = []
-        for kind, records in self.records.items():
-            owners: dict[str, list[tuple[str, bool, tuple[str | int, ...]]]] = defaultdict(list)
-            for record in records.values():
-                owners[normalise(record.id)].append((record.id, False, ("id",)))
-                owners[normalise(display_name(record))].append((record.id, False, ("name",)))
-                for i, alias in enumerate(record.aliases):
-                    owners[normalise(alias.text)].append((record.id, alias.ambiguous, ("aliases", i, "text")))
-            for key, entries in owners.items():
-                ids = {e[0] for e in entries}
-                if len(ids) < 2:
-                    continue
-                for rid, ambiguous, loc in entries:
-                    if ambiguous or loc[0] != "aliases":
-                        continue
-                    others = sorted(ids - {rid})
-                    display = self.paths[(kind, rid)]
-                    problems.append(
-                        Problem(
-                            display,
-                            *self._where(display, loc),
-                            "alias-collision",
-                            f"alias '{key}' is also used by {kind} {', '.join(others)}",
-                            "error",
-                            "mark it 'ambiguous: true' on every record that shares it, or remove it",
-                        )
-                    )
-        return problems
+    @property
+    def records(self) -> dict[str, Records[Any]]:
+        """Every kind's records by id."""
+        return {k: Records(self, k) for k in KINDS}
 
-    # ------------------------------------------------------------------ access
-
-    def of_kind(self, kind: str) -> dict[str, Record]:
+    def of_kind(self, kind: str) -> Records[Any]:
         """Records of one kind by id, in id order."""
-        return self.records[kind]
+        return Records(self, kind)
 
     @property
-    def procedures(self) -> dict[str, Procedure]:
+    def procedures(self) -> Records[Procedure]:
         """Procedure records by id."""
-        return self.records["procedure"]  # type: ignore[return-value]
+        return Records(self, "procedure")
 
     @property
-    def modalities(self) -> dict[str, Modality]:
+    def modalities(self) -> Records[Modality]:
         """Modality records by id."""
-        return self.records["modality"]  # type: ignore[return-value]
+        return Records(self, "modality")
 
     @property
-    def access_routes(self) -> dict[str, AccessRoute]:
+    def access_routes(self) -> Records[AccessRoute]:
         """Access-route records by id."""
-        return self.records["access-route"]  # type: ignore[return-value]
+        return Records(self, "access-route")
 
     @property
-    def complications(self) -> dict[str, Complication]:
+    def complications(self) -> Records[Complication]:
         """Complication records by id."""
-        return self.records["complication"]  # type: ignore[return-value]
+        return Records(self, "complication")
 
     @property
-    def sources(self) -> dict[str, Source]:
+    def sources(self) -> Records[Source]:
         """Source records by id."""
-        return self.records["source"]  # type: ignore[return-value]
+        return Records(self, "source")
 
     def count(self) -> int:
         """Number of valid records of every kind."""
-        return sum(len(r) for r in self.records.values())
+        return self.catalog.count()
+
+    # ------------------------------------------------------------------ problems
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem: in single files, and across records; sorted by file and line."""
+        if self._problems is None:
+            found = self.catalog.file_problems() + self.catalog.integrity(self.today, lambda t, k: self.suggest(t, k, limit=3))
+            self._problems = sorted(found)
+        return self._problems
 
     @property
     def errors(self) -> list[Problem]:
@@ -216,33 +139,18 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ lookup
 
-    def _index(self) -> dict[str, list[tuple[str, str]]]:
-        if self._keys is None:
-            keys: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for kind, records in self.records.items():
-                for record in records.values():
-                    names = [record.id, display_name(record), *(a.text for a in record.aliases)]
-                    for name in names:
-                        entry = (kind, record.id)
-                        key = normalise(name)
-                        if entry not in keys[key]:
-                            keys[key].append(entry)
-            self._keys = dict(keys)
-        return self._keys
-
     def resolve(self, query: str, kind: str | None = None) -> tuple[str, str]:
         """(kind, id) for a query: exact id, then normalised name or alias.
 
         Raises ``Ambiguous`` when several records match and ``NotFound`` (with suggestions)
         when none does.
         """
-        kinds = [kind] if kind else list(self.records)
-        exact = [(k, query) for k in kinds if query in self.records[k]]
-        if len(exact) == 1:
-            return exact[0]
-        if len(exact) > 1:
-            raise Ambiguous(query, [f"{k}:{i}" for k, i in exact])
-        matches = [m for m in self._index().get(normalise(query), []) if m[0] in kinds]
+        kinds = [k for k in self.catalog.exact(query) if kind in (None, k)]
+        if len(kinds) == 1:
+            return kinds[0], query
+        if len(kinds) > 1:
+            raise Ambiguous(query, [f"{k}:{query}" for k in kinds])
+        matches = [m for m in self.catalog.by_key(normalise(query)) if kind in (None, m[0])]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -251,40 +159,40 @@ class KnowledgeBase:
         raise NotFound(query, self.suggest(query, kind), kind)
 
     def get(self, query: str, kind: str | None = None) -> Record:
-        """The record a query names (see ``resolve``)."""
-        k, rid = self.resolve(query, kind)
-        return self.records[k][rid]
+        """The record a query names (see ``resolve``), as a model."""
+        return self.model(*self.resolve(query, kind))
 
     def suggest(self, query: str, kind: str | None = None, limit: int = 5) -> list[str]:
         """Did-you-mean ids for a query, best first, from ids, names and aliases (rapidfuzz)."""
         from rapidfuzz import fuzz, process, utils
 
-        choices: dict[str, str] = {}
-        owners: dict[str, tuple[str, str]] = {}
-        for key, entries in self._index().items():
-            for k, rid in entries:
-                if kind is None or k == kind:
-                    label = f"{key}\x00{k}\x00{rid}"
-                    choices[label] = key
-                    owners[label] = (k, rid)
-        found = process.extract(normalise(query), choices, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=70, limit=limit * 4)
+        if self._keys is None:
+            self._keys = self.catalog.all_keys()
+        choices = {i: key for i, (key, k, _) in enumerate(self._keys) if kind is None or k == kind}
+        found = process.extract(normalise(query), choices, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=70, limit=limit * 6)
         out: list[str] = []
-        for _, _, label in found:
-            k, rid = owners[label]
-            name = rid if kind or k == "procedure" else f"{rid}"
-            if name not in out:
-                out.append(name)
+        for _, _, index in found:
+            rid = self._keys[index][2]
+            if rid not in out:
+                out.append(rid)
             if len(out) == limit:
                 break
         return out
 
+    # ------------------------------------------------------------------ small facts for rendering
 
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    from .loader import dotted
+    def modality_flags(self) -> dict[str, dict[str, Any]]:
+        """Speed and ionising radiation of every modality."""
+        return self.catalog.meta("modality")
 
-    return dotted(loc)
+    def source_meta(self) -> dict[str, dict[str, Any]]:
+        """Kind, year and title of every source."""
+        return self.catalog.meta("source")
 
+    def names(self, kind: str) -> dict[str, str]:
+        """Display names of one kind's records."""
+        return self.catalog.names(kind)
 
-def today() -> dt.date:
-    """Today's date (a function so tests can monkeypatch it)."""
-    return dt.date.today()
+    def citing(self, source_id: str) -> list[str]:
+        """Records that cite a source."""
+        return self.catalog.citing(source_id)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .vocab import (
+from .vocab import (  # noqa: F401  (re-exported for the API)
     SEVERITY_GRADES,
     AliasKind,
     Anaesthesia,
@@ -35,6 +34,7 @@ from .vocab import (
     Speed,
     Technique,
     Unit,
+    normalise,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -128,27 +128,15 @@ class Rate(_Model):
     @property
     def upper(self) -> float:
         """The figure used to compare rates: the point value, else the upper bound, else the lower one."""
-        for value in (self.percent, self.high, self.low):
-            if value is not None:
-                return value
-        return 0.0  # unreachable: the validator requires one value
+        from .serialise import rate_upper
+
+        return rate_upper(self.model_dump())
 
     def display(self) -> str:
-        """The rate as a person reads it, e.g. '0.6% (2/318)', '<4%', '1-3% (range)'."""
-        parts: list[str] = []
-        if self.percent is not None:
-            parts.append(f"{_fmt(self.percent)}%")
-        if self.low is not None and self.high is not None:
-            span = f"{_fmt(self.low)}-{_fmt(self.high)}%"
-            label = {"ci95": "95% CI ", "iqr": "IQR "}.get(str(self.interval or ""), "")
-            parts.append(f"({label}{span})" if parts else span)
-        elif self.high is not None:
-            parts.append(f"≤{_fmt(self.high)}%")
-        elif self.low is not None:
-            parts.append(f"≥{_fmt(self.low)}%")
-        if self.numerator is not None:
-            parts.append(f"({self.numerator}/{self.denominator})")
-        return " ".join(parts)
+        """The rate as a person reads it, e.g. '0.6% (2/318)', '≤4%', '1-3%'."""
+        from .serialise import rate_display
+
+        return rate_display(self.model_dump())
 
 
 def _fmt(value: float) -> str:
@@ -181,15 +169,9 @@ class Measure(_Model):
 
     def display(self) -> str:
         """The quantity as a person reads it, e.g. '6-7 Fr (typical)'."""
-        if self.value is not None:
-            text = _fmt(self.value)
-        elif self.low is not None and self.high is not None:
-            text = f"{_fmt(self.low)}-{_fmt(self.high)}"
-        elif self.high is not None:
-            text = f"≤{_fmt(self.high)}"
-        else:
-            text = f"≥{_fmt(self.low or 0)}"
-        return f"{text} {self.unit}" + (f" ({self.qualifier})" if self.qualifier else "")
+        from .output import measure_display
+
+        return measure_display(self.model_dump())
 
 
 class CitedText(_Model):
@@ -453,8 +435,3 @@ KIND_ALIASES: dict[str, str] = {
     "complications": "complication",
     "sources": "source",
 }
-
-
-def normalise(text: str) -> str:
-    """Lookup key of a name or alias: case-folded, punctuation and hyphens as spaces, spaces collapsed."""
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())

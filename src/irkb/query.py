@@ -14,12 +14,16 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .checks import STALE_AFTER_DAYS
-from .kb import KnowledgeBase, display_name
-from .models import Procedure, Record
+from .integrity import STALE_AFTER_DAYS
+from .kb import KnowledgeBase
 from .vocab import Role
+
+if TYPE_CHECKING:
+    from .models import Procedure, Record
+
+STANDARD_ROLES = ("primary", "adjunct")
 
 
 def _resolve_all(kb: KnowledgeBase, values: Iterable[str], kind: str) -> list[str]:
@@ -27,17 +31,25 @@ def _resolve_all(kb: KnowledgeBase, values: Iterable[str], kind: str) -> list[st
     return [kb.resolve(v, kind)[1] for v in values]
 
 
-def is_live(kb: KnowledgeBase, procedure: Procedure) -> bool:
-    """Whether the procedure's standard guidance (primary or adjunct) includes a live modality."""
-    return any((m := kb.modalities.get(g.modality)) is not None and m.speed == "live" for g in procedure.standard_guidance())
+def _guidance_pairs(procedure: Any) -> list[tuple[str, str]]:
+    if isinstance(procedure, dict):
+        return [(g[0], g[1]) if isinstance(g, list) else (g["modality"], g["role"]) for g in procedure["guidance"]]
+    return [(g.modality, g.role) for g in procedure.guidance]
 
 
-def uses_radiation(kb: KnowledgeBase, procedure: Procedure) -> bool:
-    """Whether the procedure's standard guidance includes a modality with ionising radiation."""
-    return any((m := kb.modalities.get(g.modality)) is not None and m.ionising_radiation for g in procedure.standard_guidance())
+def is_live(kb: KnowledgeBase, procedure: Any, flags: dict[str, dict[str, Any]] | None = None) -> bool:
+    """Whether the standard guidance (primary or adjunct) includes a live modality (speed == live)."""
+    flags = flags if flags is not None else kb.modality_flags()
+    return any(flags.get(m, {}).get("speed") == "live" for m, role in _guidance_pairs(procedure) if role in STANDARD_ROLES)
 
 
-def filter_procedures(
+def uses_radiation(kb: KnowledgeBase, procedure: Any, flags: dict[str, dict[str, Any]] | None = None) -> bool:
+    """Whether the standard guidance includes a modality with ionising radiation."""
+    flags = flags if flags is not None else kb.modality_flags()
+    return any(flags.get(m, {}).get("ionising_radiation") for m, role in _guidance_pairs(procedure) if role in STANDARD_ROLES)
+
+
+def select_procedures(
     kb: KnowledgeBase,
     *,
     modality: Sequence[str] = (),
@@ -50,7 +62,40 @@ def filter_procedures(
     system: str | None = None,
     purpose: str | None = None,
     family: str | None = None,
-) -> list[Procedure]:
+) -> list[str]:
+    """Ids of the procedures matching every given filter, in id order (see ``filter_procedures``)."""
+    modalities = _resolve_all(kb, modality, "modality")
+    routes = _resolve_all(kb, access, "access-route")
+    complications = _resolve_all(kb, complication, "complication")
+    family_id = kb.resolve(family, "procedure")[1] if family else None
+    role_value = Role(role).value if role else None
+    flags = kb.modality_flags()
+    out = []
+    for p in kb.catalog.facts():
+        if category and p["category"] != category:
+            continue
+        if system and p["system"] != system:
+            continue
+        if purpose and purpose not in p["purpose"]:
+            continue
+        if family_id and p["family"] != family_id and p["id"] != family_id:
+            continue
+        guided = {m for m, r in p["guidance"] if role_value is None or r == role_value}
+        if any(m not in guided for m in modalities):
+            continue
+        if live is not None and is_live(kb, p, flags) != live:
+            continue
+        if radiation is not None and uses_radiation(kb, p, flags) != radiation:
+            continue
+        if any(r not in p["access_routes"] for r in routes):
+            continue
+        if any(c not in p["complications"] for c in complications):
+            continue
+        out.append(p["id"])
+    return out
+
+
+def filter_procedures(kb: KnowledgeBase, **filters: Any) -> list[Procedure]:
     """Procedures matching every given filter, in id order.
 
     - ``modality``: each must appear in the guidance (any role, or ``role`` only); exact id after
@@ -59,35 +104,7 @@ def filter_procedures(
     - ``access`` / ``complication``: each must be listed by the procedure.
     - ``category`` / ``system`` / ``purpose`` / ``family``: equality (purpose: membership).
     """
-    modalities = _resolve_all(kb, modality, "modality")
-    routes = _resolve_all(kb, access, "access-route")
-    complications = _resolve_all(kb, complication, "complication")
-    family_id = kb.resolve(family, "procedure")[1] if family else None
-    role_value = Role(role).value if role else None
-    out = []
-    for procedure in kb.procedures.values():
-        if category and procedure.category != category:
-            continue
-        if system and procedure.system != system:
-            continue
-        if purpose and purpose not in procedure.purpose:
-            continue
-        if family_id and procedure.family != family_id and procedure.id != family_id:
-            continue
-        guided = {g.modality for g in procedure.guidance if role_value is None or g.role == role_value}
-        if any(m not in guided for m in modalities):
-            continue
-        if live is not None and is_live(kb, procedure) != live:
-            continue
-        if radiation is not None and uses_radiation(kb, procedure) != radiation:
-            continue
-        if any(r not in procedure.access_routes for r in routes):
-            continue
-        listed = {c.complication for c in procedure.complications}
-        if any(c not in listed for c in complications):
-            continue
-        out.append(procedure)
-    return sorted(out, key=lambda p: p.id)
+    return [kb.procedures[i] for i in select_procedures(kb, **filters)]
 
 
 # --------------------------------------------------------------------------- search
@@ -98,67 +115,44 @@ class Hit:
     """One search result."""
 
     kind: str
-    record: Record
+    id: str
+    name: str
     score: float
     field: str
-
-
-_NAME_FIELDS = ("id", "name", "title", "aliases")
-_TEXT_FIELDS = ("summary", "indications", "definition", "classic_uses", "sees_best", "note")
-
-
-def _texts(record: Record) -> Iterable[tuple[str, str, bool]]:
-    """(field, text, is_name) for every searchable string of a record."""
-    yield "id", record.id, True
-    yield "name", display_name(record), True
-    for alias in record.aliases:
-        yield "aliases", alias.text, True
-    for name in _TEXT_FIELDS:
-        value = getattr(record, name, None)
-        if isinstance(value, str):
-            yield name, value, False
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, str):
-                    yield name, item, False
 
 
 def search(kb: KnowledgeBase, text: str, kind: str | None = None, limit: int = 20, cutoff: float = 70.0) -> list[Hit]:
     """Ranked, typo-tolerant search over names, aliases, summaries and indications (rapidfuzz).
 
     Names and aliases score with ``WRatio``; longer text scores with ``partial_ratio`` and a
-    small discount, so a match in a name outranks the same match in a summary.
+    discount, so a match in a name outranks the same match in a summary.
     """
     from rapidfuzz import fuzz, utils
 
-    from .models import normalise
+    from .vocab import normalise
 
     query = normalise(text)
     if not query:
         return []
-    best: dict[tuple[str, str], Hit] = {}
-    kinds = [kind] if kind else list(kb.records)
-    for k in kinds:
-        for record in kb.records[k].values():
-            top: tuple[float, str] = (0.0, "")
-            for name, value, is_name in _texts(record):
-                candidate = normalise(value)
-                if not candidate:
-                    continue
-                if is_name:
-                    score = 100.0 if candidate == query else fuzz.WRatio(query, candidate, processor=utils.default_process)
-                elif query in candidate:
-                    score = 90.0
-                elif len(query) >= 4:
-                    score = 0.85 * fuzz.partial_ratio(query, candidate, processor=utils.default_process)
-                else:
-                    score = 0.0
-                if score > top[0]:
-                    top = (score, name)
-            if top[0] >= cutoff:
-                best[(k, record.id)] = Hit(k, record, round(top[0], 1), top[1])
-    order = {k: i for i, k in enumerate(kb.records)}
-    hits = sorted(best.values(), key=lambda h: (-h.score, order[h.kind], h.record.id))
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for k, rid, name, value, is_name in kb.catalog.texts(kind):
+        candidate = normalise(value)
+        if not candidate:
+            continue
+        if is_name:
+            score = 100.0 if candidate == query else fuzz.WRatio(query, candidate, processor=utils.default_process)
+        elif query in candidate:
+            score = 90.0
+        elif len(query) >= 4:
+            score = 0.85 * fuzz.partial_ratio(query, candidate, processor=utils.default_process)
+        else:
+            continue
+        if score > best.get((k, rid), (0.0, ""))[0]:
+            best[(k, rid)] = (score, name)
+    order = {k: i for i, k in enumerate(("procedure", "modality", "access-route", "complication", "source"))}
+    names = {k: kb.names(k) for k in order}
+    hits = [Hit(k, rid, names[k].get(rid, rid), round(score, 1), name) for (k, rid), (score, name) in best.items() if score >= cutoff]
+    hits.sort(key=lambda h: (-h.score, order[h.kind], h.id))
     return hits[:limit] if limit > 0 else hits
 
 
@@ -179,40 +173,43 @@ def complication_rows(
     ``min_rate`` compares each figure's upper value (percent, else high); ``sort`` is
     ``procedure``, ``complication`` or ``rate`` (highest first).
     """
+    from .serialise import rate_display, rate_upper
+
     procedures = set(_resolve_all(kb, procedure, "procedure"))
     complications = set(_resolve_all(kb, complication, "complication"))
+    procedure_names = kb.names("procedure")
+    complication_names = kb.names("complication")
+    source_kinds = {k: v["kind"] for k, v in kb.source_meta().items()}
     rows = []
-    for p in kb.procedures.values():
-        if procedures and p.id not in procedures:
+    for pid, figure in kb.catalog.figures():
+        if procedures and pid not in procedures:
             continue
-        for figure in p.complications:
-            if complications and figure.complication not in complications:
-                continue
-            if rate_kind and figure.rate_kind != rate_kind:
-                continue
-            upper = figure.rate.upper
-            if min_rate is not None and upper < min_rate:
-                continue
-            source = kb.sources.get(figure.source or "")
-            comp = kb.complications.get(figure.complication)
-            rows.append(
-                {
-                    "procedure": p.id,
-                    "procedure_name": p.name,
-                    "complication": figure.complication,
-                    "complication_name": comp.name if comp else figure.complication,
-                    "severity": figure.severity,
-                    "severity_scale": figure.severity_scale,
-                    "rate": figure.rate.model_dump(mode="json"),
-                    "rate_display": figure.rate.display(),
-                    "rate_upper": upper,
-                    "rate_kind": figure.rate_kind,
-                    "population": figure.population,
-                    "source": figure.source,
-                    "source_kind": source.kind if source else None,
-                    "locator": figure.locator,
-                }
-            )
+        if complications and figure["complication"] not in complications:
+            continue
+        if rate_kind and figure["rate_kind"] != rate_kind:
+            continue
+        rate = figure["rate"]
+        upper = rate_upper(rate)
+        if min_rate is not None and upper < min_rate:
+            continue
+        rows.append(
+            {
+                "procedure": pid,
+                "procedure_name": procedure_names.get(pid, pid),
+                "complication": figure["complication"],
+                "complication_name": complication_names.get(figure["complication"], figure["complication"]),
+                "severity": figure.get("severity"),
+                "severity_scale": figure.get("severity_scale"),
+                "rate": rate,
+                "rate_display": rate_display(rate),
+                "rate_upper": upper,
+                "rate_kind": figure["rate_kind"],
+                "population": figure.get("population"),
+                "source": figure.get("source"),
+                "source_kind": source_kinds.get(figure.get("source") or ""),
+                "locator": figure.get("locator"),
+            }
+        )
     keys = {
         "procedure": lambda r: (r["procedure"], r["complication"], -r["rate_upper"]),
         "complication": lambda r: (r["complication"], -r["rate_upper"], r["procedure"]),
@@ -229,30 +226,33 @@ class Comparison:
     """Records of one kind side by side, and the fields whose values differ."""
 
     kind: str
-    records: list[Record]
+    docs: list[dict[str, Any]]
     differing_fields: list[str] = field(default_factory=list)
+    kb: KnowledgeBase | None = None
+
+    @property
+    def records(self) -> list[Record]:
+        """The compared records as models."""
+        assert self.kb is not None
+        return [self.kb.model(self.kind, d["id"]) for d in self.docs]
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape: ``{kind, records, differing_fields}``."""
-        from .serialise import record_dict
-
-        return {"kind": self.kind, "records": [record_dict(r) for r in self.records], "differing_fields": self.differing_fields}
+        return {"kind": self.kind, "records": self.docs, "differing_fields": self.differing_fields}
 
 
 def compare(kb: KnowledgeBase, queries: Sequence[str], kind: str | None = None) -> Comparison:
     """Resolve each query and compare the records; they must all be of one kind."""
     from .errors import UsageError
-    from .serialise import record_dict
 
     resolved = [kb.resolve(q, kind) for q in queries]
     kinds = {k for k, _ in resolved}
     if len(kinds) > 1:
         raise UsageError("compare needs records of one kind; got " + ", ".join(f"{rid} ({k})" for k, rid in resolved))
     the_kind = kinds.pop()
-    records = [kb.records[k][rid] for k, rid in resolved]
-    dumps = [record_dict(r) for r in records]
-    differing = [name for name in dumps[0] if name != "id" and any(d[name] != dumps[0][name] for d in dumps[1:])]
-    return Comparison(the_kind, records, differing)
+    docs = [kb.doc(k, rid) for k, rid in resolved]
+    differing = [name for name in docs[0] if name != "id" and any(d[name] != docs[0][name] for d in docs[1:])]
+    return Comparison(the_kind, docs, differing, kb)
 
 
 # --------------------------------------------------------------------------- stats
@@ -261,35 +261,38 @@ def compare(kb: KnowledgeBase, queries: Sequence[str], kind: str | None = None) 
 def stats(kb: KnowledgeBase, today: dt.date | None = None) -> dict[str, Any]:
     """Counts by kind, category, system, purpose and modality, and coverage of the content."""
     today = today or dt.date.today()
-    procedures = list(kb.procedures.values())
+    facts = kb.catalog.facts()
     by_modality: Counter[str] = Counter()
     by_primary: Counter[str] = Counter()
-    for p in procedures:
-        for m in {g.modality for g in p.guidance}:
+    for p in facts:
+        for m in {m for m, _ in p["guidance"]}:
             by_modality[m] += 1
-        for m in {g.modality for g in p.guidance if g.role == "primary"}:
+        for m in {m for m, r in p["guidance"] if r == "primary"}:
             by_primary[m] += 1
-    figures = [f for p in procedures for f in p.complications] + [o for p in procedures for o in p.outcomes]
-    all_records = [r for records in kb.records.values() for r in records.values()]
-    stale = sorted(r.id for r in all_records if (today - r.last_reviewed).days > STALE_AFTER_DAYS)
+    kinds = ("procedure", "modality", "access-route", "complication", "source")
+    stale = sorted(
+        rid for k in kinds for rid, meta in kb.catalog.meta(k).items() if (today - dt.date.fromisoformat(meta["last_reviewed"])).days > STALE_AFTER_DAYS
+    )
+    problems = kb.problems
+    errors = sum(p.level == "error" for p in problems)
     return {
-        "counts": {k: len(v) for k, v in kb.records.items()},
-        "procedures_by_category": dict(sorted(Counter(p.category for p in procedures).items())),
-        "procedures_by_system": dict(sorted(Counter(p.system for p in procedures).items())),
-        "procedures_by_purpose": dict(sorted(Counter(x for p in procedures for x in p.purpose).items())),
+        "counts": {k: kb.catalog.count(k) for k in kinds},
+        "procedures_by_category": dict(sorted(Counter(p["category"] for p in facts).items())),
+        "procedures_by_system": dict(sorted(Counter(p["system"] for p in facts).items())),
+        "procedures_by_purpose": dict(sorted(Counter(x for p in facts for x in p["purpose"]).items())),
         "procedures_by_modality": dict(sorted(by_modality.items())),
         "procedures_by_primary_modality": dict(sorted(by_primary.items())),
-        "sources_by_kind": dict(sorted(Counter(s.kind for s in kb.sources.values()).items())),
+        "sources_by_kind": dict(sorted(Counter(m["kind"] for m in kb.source_meta().values()).items())),
         "figures": {
-            "complication_figures": sum(len(p.complications) for p in procedures),
-            "outcome_figures": sum(len(p.outcomes) for p in procedures),
-            "by_rate_kind": dict(sorted(Counter(f.rate_kind for f in figures).items())),
+            "complication_figures": sum(p["n_complications"] for p in facts),
+            "outcome_figures": sum(p["n_outcomes"] for p in facts),
+            "by_rate_kind": dict(sorted(Counter(k for p in facts for k in p["rate_kinds"]).items())),
         },
         "coverage": {
-            "procedures_without_figures": sorted(p.id for p in procedures if not p.complications and not p.outcomes),
-            "procedures_without_pearls": sorted(p.id for p in procedures if not p.pearls),
-            "procedures_without_sources": sorted(p.id for p in procedures if not p.sources),
+            "procedures_without_figures": sorted(p["id"] for p in facts if not p["n_complications"] and not p["n_outcomes"]),
+            "procedures_without_pearls": sorted(p["id"] for p in facts if not p["has_pearls"]),
+            "procedures_without_sources": sorted(p["id"] for p in facts if not p["has_sources"]),
             "reviewed_over_three_years_ago": stale,
         },
-        "problems": {"errors": len(kb.errors), "warnings": len(kb.problems) - len(kb.errors)},
+        "problems": {"errors": errors, "warnings": len(problems) - errors},
     }

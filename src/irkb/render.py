@@ -135,11 +135,11 @@ def show(kb: KnowledgeBase, record: Record) -> RenderableType:
         data = record_dict(record)
         lines = [f"{k}: {flat_value(v)}" for k, v in data.items() if v not in (None, [], "") and k not in ("id", "title", "aliases")]
         parts.append(_section("Reference", Text("\n".join(lines))))
-        citing = sorted(rid for (kind, rid), refs in kb.refs.items() if any(r.target == record.id and r.target_kind == "source" for r in refs))
+        citing = kb.citing(record.id)
         if citing:
             parts.append(_section(f"Cited by ({len(citing)})", Text(", ".join(citing))))
     else:
-        used_by = sorted(p.id for p in kb.procedures.values() if any(c.complication == record.id for c in p.complications))
+        used_by = sorted({pid for pid, f in kb.catalog.figures() if f["complication"] == record.id})
         if used_by:
             parts.append(_section(f"Procedures with figures ({len(used_by)})", Text(", ".join(used_by))))
     parts += _sources_section(kb, record)
@@ -236,9 +236,10 @@ def _procedure_sections(kb: KnowledgeBase, p: Procedure) -> list[RenderableType]
 
 
 def _sources_section(kb: KnowledgeBase, record: Record) -> list[RenderableType]:
-    ids = list(
-        dict.fromkeys([*getattr(record, "sources", []), *(r.target for r in kb.refs.get((record.record_type, record.id), []) if r.target_kind == "source")])
-    )
+    from .checks import references
+
+    cited = [r.target for r in references(record) if r.target_kind == "source"]
+    ids = list(dict.fromkeys([*getattr(record, "sources", []), *cited]))
     if not ids:
         return []
     text = Text()
@@ -257,11 +258,11 @@ def compare_table(kb: KnowledgeBase, comparison: Any) -> Table:
     """Records side by side, one row per field; differing fields highlighted."""
     table = Table(box=box.SIMPLE_HEAVY, show_lines=True, header_style="bold")
     table.add_column("field", style="bold")
-    for record in comparison.records:
-        table.add_column(display_name(record), overflow="fold", ratio=1)
-    dumps = [record_dict(r) for r in comparison.records]
-    for name in dumps[0]:
-        cells = [cell_text(r, name) for r in comparison.records]
+    for doc in comparison.docs:
+        table.add_column(display_name(doc), overflow="fold", ratio=1)
+    docs = comparison.docs
+    for name in docs[0]:
+        cells = [cell_text(d, name) for d in docs]
         if all(not c for c in cells):
             continue
         differs = name in comparison.differing_fields

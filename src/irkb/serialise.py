@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .models import Record
+if TYPE_CHECKING:
+    from .models import Record
 
 _FIRST = ("id", "name", "title", "aliases")
 _LAST = ("sources", "last_reviewed")
@@ -53,3 +54,31 @@ def flat_value(value: Any) -> str:
 def flat_record(record: Record) -> dict[str, str]:
     """One CSV row: every field of the record flattened with ``flat_value``."""
     return {k: flat_value(v) for k, v in record_dict(record).items()}
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def rate_upper(rate: dict[str, Any]) -> float:
+    """The figure used to compare rates: percent, else high, else low."""
+    return float(next((v for v in (rate.get("percent"), rate.get("high"), rate.get("low")) if v is not None), 0.0))
+
+
+def rate_display(rate: dict[str, Any]) -> str:
+    """A rate as a person reads it, e.g. '0.6% (2/318)', '≤4%', '1-3%', '20.5% (95% CI 18-23%)'."""
+    parts: list[str] = []
+    percent, low, high = rate.get("percent"), rate.get("low"), rate.get("high")
+    if percent is not None:
+        parts.append(f"{_num(percent)}%")
+    if low is not None and high is not None:
+        span = f"{_num(low)}-{_num(high)}%"
+        label = {"ci95": "95% CI ", "iqr": "IQR "}.get(str(rate.get("interval") or ""), "")
+        parts.append(f"({label}{span})" if parts else span)
+    elif high is not None:
+        parts.append(f"≤{_num(high)}%")
+    elif low is not None:
+        parts.append(f"≥{_num(low)}%")
+    if rate.get("numerator") is not None:
+        parts.append(f"({rate['numerator']}/{rate['denominator']})")
+    return " ".join(parts)

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataDirError
+from .integrity import DIRECTORY as DIRECTORIES
 from .kb import KnowledgeBase
-from .loader import Limits, LoadedFile, iter_data_files, load_file, locate
-from .models import RECORD_TYPES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -44,8 +43,8 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> DataDir:
         return DataDir(PACKAGE_DIR / "_data", "package", read_only=True)
     if not path.is_dir():
         raise DataDirError(f"data directory '{path}' does not exist or is not a directory")
-    if not any((path / model.directory).is_dir() for model in RECORD_TYPES.values()):
-        folders = ", ".join(m.directory + "/" for m in RECORD_TYPES.values())
+    if not any((path / folder).is_dir() for folder in DIRECTORIES.values()):
+        folders = ", ".join(f + "/" for f in DIRECTORIES.values())
         raise DataDirError(f"'{path}' holds no irkb knowledge base (expected one or more of: {folders})")
     return DataDir(path, origin)
 
@@ -56,57 +55,14 @@ def schema_dir() -> Path:
     return root / "schemas" if root is not None else PACKAGE_DIR / "_schemas"
 
 
-def load_files(data_dir: Path, limits: Limits | None = None, today: dt.date | None = None) -> list[LoadedFile]:
-    """Load every data file under ``data_dir``, up to the record-count limit."""
-    from .errors import Problem
-
-    limits = limits or Limits.from_env()
-    files: list[LoadedFile] = []
-    for count, (kind, path) in enumerate(iter_data_files(data_dir)):
-        if count >= limits.max_records:
-            files.append(
-                LoadedFile(
-                    path,
-                    str(path),
-                    kind,
-                    None,
-                    [
-                        Problem(
-                            str(data_dir),
-                            0,
-                            0,
-                            "too-many-records",
-                            f"more than {limits.max_records} files; the rest were not read",
-                            "error",
-                            "raise IRKB_MAX_RECORDS",
-                        )
-                    ],
-                )
-            )
-            break
-        files.append(load_file(kind, path, data_dir, limits, today))
-    return files
-
-
-def load(data_dir: str | os.PathLike[str] | None = None, *, limits: Limits | None = None, today: dt.date | None = None) -> KnowledgeBase:
-    """Load and check a knowledge base (the shipped one by default).
+def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: bool = False) -> KnowledgeBase:
+    """Load and check a knowledge base (the shipped one by default), through the compiled cache.
 
     >>> kb = load()
     >>> kb.get("TIPS").id
     'tips'
     """
+    from .catalog import Catalog
+
     where = resolve_data_dir(data_dir)
-    files = load_files(where.path, limits, today)
-    by_display = {f.display: f.path for f in files}
-
-    def locator(display: str, loc: tuple[str | int, ...]) -> tuple[int, int]:
-        path = by_display.get(display)
-        if path is None:
-            return 0, 0
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            return 0, 0
-        return locate(text, loc)
-
-    return KnowledgeBase.from_files(files, data_dir=where.path, locator=locator)
+    return KnowledgeBase(Catalog.open(where.path, progress=progress), today)

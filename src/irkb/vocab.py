@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -240,3 +241,8 @@ class ComplicationGroup(StrEnum):
     PAIN = "pain"
     RADIATION = "radiation"
     OTHER = "other"
+
+
+def normalise(text: str) -> str:
+    """Lookup key of a name or alias: case-folded, punctuation and hyphens as spaces, spaces collapsed."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())

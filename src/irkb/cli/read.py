@@ -16,8 +16,6 @@ from .state import State
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from ..kb import KnowledgeBase
-
 
 class Kind(StrEnum):
     """Record kinds, as command arguments (plural accepted by list)."""
@@ -153,9 +151,9 @@ def list_(
         raise UsageError("filters apply to procedures only; drop them or list procedures")
     kb = state.kb()
     if kind == "procedure":
-        from ..query import filter_procedures
+        from ..query import select_procedures
 
-        records: list[Any] = filter_procedures(
+        ids = select_procedures(
             kb,
             modality=modality or [],
             role=role.value if role else None,
@@ -169,21 +167,26 @@ def list_(
             family=family,
         )
     else:
-        records = sorted(kb.of_kind(kind).values(), key=lambda r: r.id)
-    _records_out(state, kb, records, fmt, kind)
+        ids = kb.catalog.ids(kind)
+    if fmt == Format.JSON and not _rich(state, fmt):
+        from ..output import docs_json
+
+        _emit(docs_json(kb.catalog.doc_texts(kind, ids)))
+    else:
+        _records_out(state, [kb.doc(kind, i) for i in ids], fmt, kind)
     if fmt == Format.TABLE and sys.stderr.isatty():
-        print(f"{len(records)} {kind if len(records) == 1 else what.value}", file=sys.stderr)
+        print(f"{len(ids)} {kind if len(ids) == 1 else what.value}", file=sys.stderr)
 
 
-def _records_out(state: State, kb: KnowledgeBase, records: list[Any], fmt: Format, kind: str, mixed: bool = False) -> None:
+def _records_out(state: State, docs: list[dict[str, Any]], fmt: Format, kind: str, mixed: bool = False) -> None:
     from ..output import records_text, summary_columns
 
     if _rich(state, fmt):
         from ..render import list_table
 
-        _print_rich(state, list_table(records, summary_columns(kind, kb)))
+        _print_rich(state, list_table(docs, summary_columns(kind)))
         return
-    _emit(records_text(records, fmt, mixed=mixed, kb=kb, kind=kind))
+    _emit(records_text(docs, fmt, kind=kind, mixed=mixed))
 
 
 @app.command()
@@ -202,27 +205,24 @@ def show(
     """
     state = _state(ctx, fmt)
     kb = state.kb()
-    record = kb.get(key, kind.value if kind else None)
+    the_kind, rid = kb.resolve(key, kind.value if kind else None)
     if _rich(state, fmt):
         from ..render import show as render_show
 
-        _print_rich(state, render_show(kb, record))
+        _print_rich(state, render_show(kb, kb.model(the_kind, rid)))
         return
-    from ..output import plain_record, records_text
-
     if fmt == Format.JSON:
-        from ..serialise import record_dict, to_json
-
-        _emit(to_json(record_dict(record)) + "\n")
+        _emit(kb.catalog.doc_text(the_kind, rid) + "\n")
     elif fmt == Format.YAML:
         from ..output import yaml_text
-        from ..serialise import record_dict
 
-        _emit(yaml_text(record_dict(record)))
+        _emit(yaml_text(kb.doc(the_kind, rid)))
     elif fmt == Format.TABLE:
-        _emit(plain_record(record))
+        from ..output import plain_record
+
+        _emit(plain_record(kb.doc(the_kind, rid)))
     else:
-        _emit(records_text([record], fmt, kb=kb, kind=record.record_type))
+        _records_out(state, [kb.doc(the_kind, rid)], fmt, the_kind)
 
 
 @app.command()
@@ -253,7 +253,7 @@ def compare(
         _print_rich(state, compare_table(kb, comparison))
         return
     from ..output import Column, cell_text, csv_text, markdown_table, tsv, yaml_text
-    from ..serialise import field_order, to_json
+    from ..serialise import to_json
 
     if fmt == Format.JSON:
         _emit(to_json(comparison.to_dict()) + "\n")
@@ -264,13 +264,14 @@ def compare(
     if fmt == Format.YAML:
         _emit(yaml_text(comparison.to_dict()))
         return
-    names = [n for n in field_order(type(comparison.records[0])) if any(cell_text(r, n) for r in comparison.records)]
-    rows = [{"field": n, "differs": n in comparison.differing_fields, **{r.id: cell_text(r, n) for r in comparison.records}} for n in names]
+    docs = comparison.docs
+    names = [n for n in docs[0] if any(cell_text(d, n) for d in docs)]
+    rows = [{"field": n, "differs": n in comparison.differing_fields, **{d["id"]: cell_text(d, n) for d in docs}} for n in names]
     if fmt == Format.CSV:
-        _emit(csv_text(rows, ["field", "differs", *[r.id for r in comparison.records]]))
+        _emit(csv_text(rows, ["field", "differs", *[d["id"] for d in docs]]))
         return
     columns = [Column("field", _field_cell)]
-    columns += [Column(r.id, _cell_of(r.id)) for r in comparison.records]
+    columns += [Column(d["id"], _cell_of(d["id"])) for d in docs]
     if fmt == Format.MARKDOWN:
         _emit(markdown_table(rows, columns))
     else:
@@ -305,13 +306,12 @@ def search(
 
     hits = do_search(kb, text, kind.value if kind else None, limit)
     if _rich(state, fmt) or fmt in (Format.TABLE, Format.MARKDOWN, Format.CSV):
-        from ..kb import display_name
         from ..output import Column, csv_text, markdown_table, tsv
 
         columns = [
             Column("kind", lambda h: h.kind),
-            Column("id", lambda h: h.record.id),
-            Column("name", lambda h: display_name(h.record)),
+            Column("id", lambda h: h.id),
+            Column("name", lambda h: h.name),
             Column("score", lambda h: f"{h.score:g}"),
             Column("matched", lambda h: h.field),
         ]
@@ -326,9 +326,9 @@ def search(
         else:
             _emit(tsv(hits, columns))
         return
-    from ..serialise import record_dict, to_json
+    from ..serialise import to_json
 
-    dicts = [{**record_dict(h.record, record_type=True), "score": h.score} for h in hits]
+    dicts = [{"record_type": h.kind, **kb.doc(h.kind, h.id), "score": h.score} for h in hits]
     if fmt == Format.JSON:
         _emit(to_json(dicts) + "\n")
     elif fmt == Format.JSONL:

@@ -46,11 +46,10 @@ class State:
             from ..store import load
 
             self._kb = load(self.where().path)
-            errors = self._kb.errors
-            if errors and not quiet:
-                files = len({p.path for p in errors})
+            skipped = self._kb.catalog.skipped_files()
+            if skipped and not quiet:
                 print(
-                    f"irkb: warning: {len(errors)} problem(s) in {files} file(s) were skipped; "
+                    f"irkb: warning: {len(skipped)} file(s) could not be loaded and were skipped; "
                     "answers come from the valid records (run 'irkb validate' for details)",
                     file=sys.stderr,
                 )

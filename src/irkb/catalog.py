@@ -1,0 +1,457 @@
+"""The compiled catalog: every file's validated record and index rows in one SQLite database.
+
+It lives in the user's cache directory (``platformdirs``; ``IRKB_CACHE_DIR`` overrides it,
+``IRKB_NO_CACHE=1`` keeps it in memory) and is refreshed on every open: each data file is
+stat-ed, and only files whose size or mtime changed (and whose content hash differs) are parsed
+and validated again, inside one transaction, so a curator's edit shows in the very next query
+and two processes never see half an update. A catalog that is corrupt, from another irkb
+version, schema or code, or for another data directory is deleted and rebuilt — never trusted.
+
+Reading it needs neither the YAML parser nor pydantic: documents are stored as JSON text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import Problem
+
+CACHE_FORMAT = "3"
+KINDS = ("procedure", "modality", "access-route", "complication", "source")
+DIRECTORIES = {"procedure": "procedures", "modality": "modalities", "access-route": "access-routes", "complication": "complications", "source": "sources"}
+IGNORED = {"README.md", ".gitkeep", ".DS_Store"}
+_CODE_FILES = ("models.py", "vocab.py", "loader.py", "checks.py", "compile.py", "serialise.py", "catalog.py", "integrity.py")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    sha256 TEXT, record_id TEXT, problems TEXT NOT NULL, refs TEXT NOT NULL, display TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(kind TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL, json TEXT NOT NULL,
+    meta TEXT NOT NULL, keys TEXT NOT NULL, PRIMARY KEY(kind, id));
+CREATE TABLE IF NOT EXISTS keys(key TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS keys_key ON keys(key);
+CREATE TABLE IF NOT EXISTS facts(id TEXT PRIMARY KEY, path TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS figures(procedure TEXT NOT NULL, idx INTEGER NOT NULL, path TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS texts(kind TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, field TEXT NOT NULL, text TEXT NOT NULL, is_name INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS derived(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def cache_dir() -> Path | None:
+    """Where catalogs are kept, or None when caching is off."""
+    if os.environ.get("IRKB_NO_CACHE"):
+        return None
+    override = os.environ.get("IRKB_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("irkb", appauthor=False))
+
+
+def _code_fingerprint() -> str:
+    here = Path(__file__).resolve().parent
+    parts = [__version__, CACHE_FORMAT]
+    for name in _CODE_FILES:
+        try:
+            st = (here / name).stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(name)
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """A data file as found on disk."""
+
+    kind: str
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+def scan(data_dir: Path) -> list[FileStat]:
+    """Every file in each kind's folder (sorted), with size and mtime; unreadable ones with -1."""
+    out: list[FileStat] = []
+    for kind in KINDS:
+        folder = data_dir / DIRECTORIES[kind]
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name in IGNORED or entry.name.startswith("."):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False) if entry.is_symlink() else entry.stat()
+                size, mtime = st.st_size, st.st_mtime_ns
+            except OSError:
+                size, mtime = -1, -1
+            out.append(FileStat(kind, Path(entry.path), f"{DIRECTORIES[kind]}/{entry.name}", size, mtime))
+    return out
+
+
+class Catalog:
+    """Read access to a compiled knowledge base. Open with ``Catalog.open(data_dir)``."""
+
+    def __init__(self, db: sqlite3.Connection, data_dir: Path, location: Path | None) -> None:
+        self.db = db
+        self.data_dir = data_dir
+        self.location = location
+        self._doc_cache: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, data_dir: Path, *, today: dt.date | None = None, progress: bool = False) -> Catalog:
+        """The catalog of ``data_dir``, refreshed so it matches the files on disk."""
+        data_dir = Path(data_dir).resolve()
+        directory = cache_dir()
+        if directory is not None:
+            location = directory / f"kb-{hashlib.sha1(str(data_dir).encode()).hexdigest()[:16]}.sqlite"
+            for attempt in range(2):
+                try:
+                    directory.mkdir(parents=True, exist_ok=True)
+                    catalog = cls._open_file(location, data_dir)
+                    catalog.refresh(progress=progress)
+                    return catalog
+                except sqlite3.DatabaseError:
+                    # corrupt, locked for too long, or written by something else: rebuild, never trust
+                    _remove_db(location)
+                    if attempt:
+                        break
+                except OSError:
+                    break  # cache directory not writable: fall back to memory
+        catalog = cls(_connect(":memory:"), data_dir, None)
+        catalog._init_schema()
+        catalog.refresh(progress=progress)
+        return catalog
+
+    @classmethod
+    def _open_file(cls, location: Path, data_dir: Path) -> Catalog:
+        db = _connect(str(location))
+        catalog = cls(db, data_dir, location)
+        catalog._init_schema()
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        wanted = {"format": CACHE_FORMAT, "code": _code_fingerprint(), "data_dir": str(data_dir)}
+        if meta and any(meta.get(k) != v for k, v in wanted.items()):
+            db.close()
+            _remove_db(location)
+            db = _connect(str(location))
+            catalog = cls(db, data_dir, location)
+            catalog._init_schema()
+            meta = {}
+        if not meta:
+            with catalog._write():
+                db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(wanted.items()))
+        return catalog
+
+    def _init_schema(self) -> None:
+        self.db.executescript(SCHEMA)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ refresh
+
+    def refresh(self, *, progress: bool = False) -> int:
+        """Bring the catalog in line with the files; return how many files were (re)loaded."""
+        found = scan(self.data_dir)
+        known = {row[0]: (row[1], row[2], row[3]) for row in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
+        changed = [f for f in found if known.get(f.rel, (None, None))[:2] != (f.size, f.mtime_ns)]
+        removed = set(known) - {f.rel for f in found}
+        if not changed and not removed:
+            return 0
+        with self._write():
+            # Re-read what another process may have written while we waited for the lock.
+            known = {row[0]: (row[1], row[2], row[3]) for row in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
+            changed = [f for f in found if known.get(f.rel, (None, None))[:2] != (f.size, f.mtime_ns)]
+            removed = set(known) - {f.rel for f in found}
+            if removed or changed:
+                # a file that lost a duplicate-id race may win now: load those again too
+                losers = {r[0] for r in self.db.execute("SELECT path FROM files WHERE problems LIKE '%duplicate-id%'")}
+                changed_paths = {f.rel for f in changed}
+                changed += [f for f in found if f.rel in losers and f.rel not in changed_paths]
+            for rel in removed:
+                self._delete(rel)
+                self.db.execute("DELETE FROM files WHERE path = ?", (rel,))
+            todo = [f for f in changed if not self._same_content(f, known.get(f.rel))]
+            bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
+            for count, stat in enumerate(todo):
+                self._load(stat)
+                if bar is not None:
+                    bar(count + 1)
+            if bar is not None:
+                bar(-1)
+            self.db.execute("DELETE FROM derived")
+        return len(todo)
+
+    def _same_content(self, stat: FileStat, known: tuple[Any, ...] | None) -> bool:
+        """Only the mtime changed (a touch, a checkout): keep the compiled record, update the stat."""
+        if known is None or known[0] != stat.size or not known[2] or stat.size < 0:
+            return False
+        digest = _sha256(stat.path)
+        if digest != known[2]:
+            return False
+        self.db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (stat.mtime_ns, stat.rel))
+        return True
+
+    def _delete(self, rel: str) -> None:
+        for table in ("docs", "keys", "facts", "figures", "texts"):
+            self.db.execute(f"DELETE FROM {table} WHERE path = ?", (rel,))
+
+    def _load(self, stat: FileStat) -> None:
+        from .compile import compile_record
+        from .loader import Limits, display_path, load_file
+
+        self._delete(stat.rel)
+        loaded = load_file(stat.kind, stat.path, self.data_dir, Limits.from_env())
+        display = display_path(stat.path, self.data_dir)
+        problems = [p.to_dict() for p in loaded.problems]
+        refs = [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs]
+        record_id = None
+        if loaded.record is not None:
+            compiled = compile_record(loaded.record)
+            clash = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, compiled.id)).fetchone()
+            if clash is not None:
+                from .loader import locate
+
+                text = stat.path.read_text(encoding="utf-8-sig")
+                other = self.db.execute("SELECT display FROM files WHERE path = ?", (clash[0],)).fetchone()
+                problems.append(
+                    Problem(
+                        display,
+                        *locate(text, ("id",)),
+                        "duplicate-id",
+                        f"{stat.kind} id '{compiled.id}' is already used by {other[0] if other else clash[0]}",
+                        "error",
+                    ).to_dict()
+                )
+            else:
+                record_id = compiled.id
+                self._insert(stat.rel, compiled)
+        sha = _sha256(stat.path) if stat.size >= 0 else None
+        self.db.execute(
+            "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, display) VALUES (?,?,?,?,?,?,?,?,?)",
+            (stat.rel, stat.kind, stat.size, stat.mtime_ns, sha, record_id, json.dumps(problems), json.dumps(refs), display),
+        )
+
+    def _insert(self, rel: str, c: Any) -> None:
+        doc_text = json.dumps(c.doc, indent=2, ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO docs(kind, id, path, name, json, meta, keys) VALUES (?,?,?,?,?,?,?)",
+            (c.kind, c.id, rel, c.name, doc_text, json.dumps(c.meta), json.dumps(c.keys)),
+        )
+        self.db.executemany("INSERT INTO keys(key, kind, id, path) VALUES (?,?,?,?)", sorted({(k, c.kind, c.id, rel) for k, _, _ in c.keys}))
+        self.db.executemany(
+            "INSERT INTO texts(kind, id, path, field, text, is_name) VALUES (?,?,?,?,?,?)", [(c.kind, c.id, rel, f, t, int(n)) for f, t, n in c.texts]
+        )
+        if c.facts is not None:
+            self.db.execute("INSERT INTO facts(id, path, json) VALUES (?,?,?)", (c.id, rel, json.dumps(c.facts)))
+            self.db.executemany(
+                "INSERT INTO figures(procedure, idx, path, json) VALUES (?,?,?,?)", [(c.id, i, rel, json.dumps(f)) for i, f in enumerate(c.figures)]
+            )
+
+    # ------------------------------------------------------------------ reading
+
+    def ids(self, kind: str) -> list[str]:
+        """Ids of one kind, sorted."""
+        return [r[0] for r in self.db.execute("SELECT id FROM docs WHERE kind = ? ORDER BY id", (kind,))]
+
+    def count(self, kind: str | None = None) -> int:
+        """Number of valid records (of one kind)."""
+        if kind:
+            return int(self.db.execute("SELECT count(*) FROM docs WHERE kind = ?", (kind,)).fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def has(self, kind: str, rid: str) -> bool:
+        """Whether a record exists."""
+        return self.db.execute("SELECT 1 FROM docs WHERE kind = ? AND id = ?", (kind, rid)).fetchone() is not None
+
+    def doc_text(self, kind: str, rid: str) -> str:
+        """The record's canonical JSON (indent 2), as stored."""
+        row = self.db.execute("SELECT json FROM docs WHERE kind = ? AND id = ?", (kind, rid)).fetchone()
+        if row is None:
+            raise KeyError((kind, rid))
+        return str(row[0])
+
+    def doc(self, kind: str, rid: str) -> dict[str, Any]:
+        """The record's canonical document (every field, JSON types)."""
+        key = (kind, rid)
+        if key not in self._doc_cache:
+            self._doc_cache[key] = json.loads(self.doc_text(kind, rid))
+        return self._doc_cache[key]
+
+    def docs(self, kind: str) -> list[dict[str, Any]]:
+        """Every document of one kind, in id order."""
+        return [json.loads(r[0]) for r in self.db.execute("SELECT json FROM docs WHERE kind = ? ORDER BY id", (kind,))]
+
+    def doc_texts(self, kind: str, ids: list[str]) -> list[str]:
+        """Stored JSON texts of the given ids, in the order given."""
+        found = (
+            dict(self.db.execute(f"SELECT id, json FROM docs WHERE kind = ? AND id IN ({','.join('?' * len(ids))})", (kind, *ids)).fetchall()) if ids else {}
+        )
+        return [found[i] for i in ids if i in found]
+
+    def names(self, kind: str) -> dict[str, str]:
+        """Display name of every record of one kind."""
+        return dict(self.db.execute("SELECT id, name FROM docs WHERE kind = ?", (kind,)).fetchall())
+
+    def meta(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Small per-record metadata (modality speed and radiation, source kind and year, ...)."""
+        return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT id, meta FROM docs WHERE kind = ?", (kind,))}
+
+    def path_of(self, kind: str, rid: str) -> str | None:
+        """The display path of a record's file."""
+        row = self.db.execute("SELECT f.display FROM docs d JOIN files f ON f.path = d.path WHERE d.kind = ? AND d.id = ?", (kind, rid)).fetchone()
+        return None if row is None else str(row[0])
+
+    def exact(self, rid: str) -> list[str]:
+        """Kinds that have a record with exactly this id."""
+        return [r[0] for r in self.db.execute("SELECT kind FROM docs WHERE id = ? ORDER BY kind", (rid,))]
+
+    def by_key(self, key: str) -> list[tuple[str, str]]:
+        """(kind, id) of every record whose id, name or alias normalises to ``key``."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT DISTINCT kind, id FROM keys WHERE key = ? ORDER BY kind, id", (key,))]
+
+    def all_keys(self, kind: str | None = None) -> list[tuple[str, str, str]]:
+        """(normalised key, kind, id) of every id, name and alias (for suggestions and completion)."""
+        if kind:
+            return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys WHERE kind = ?", (kind,))]
+        return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys")]
+
+    def facts(self) -> list[dict[str, Any]]:
+        """Filter facts of every procedure, in id order."""
+        return [json.loads(r[0]) for r in self.db.execute("SELECT json FROM facts ORDER BY id")]
+
+    def figures(self) -> list[tuple[str, dict[str, Any]]]:
+        """(procedure id, complication figure) for every figure."""
+        return [(r[0], json.loads(r[1])) for r in self.db.execute("SELECT procedure, json FROM figures ORDER BY procedure, idx")]
+
+    def texts(self, kind: str | None = None) -> list[tuple[str, str, str, str, bool]]:
+        """(kind, id, field, text, is_name) of every searchable string."""
+        sql = "SELECT kind, id, field, text, is_name FROM texts" + (" WHERE kind = ?" if kind else "")
+        return [(r[0], r[1], r[2], r[3], bool(r[4])) for r in self.db.execute(sql, (kind,) if kind else ())]
+
+    def file_problems(self) -> list[Problem]:
+        """Problems found in single files (syntax, types, fields, ids)."""
+        out = []
+        for (text,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
+            out += [Problem(**p) for p in json.loads(text)]
+        return out
+
+    def skipped_files(self) -> list[str]:
+        """Display paths of files whose record could not be loaded."""
+        return [r[0] for r in self.db.execute('SELECT display FROM files WHERE record_id IS NULL AND problems LIKE \'%"level": "error"%\' ORDER BY path')]
+
+    def refs(self) -> list[tuple[str, str, str, list[Any]]]:
+        """(kind, id, target kind, target id) ... of every reference of every valid record, with its loc."""
+        out = []
+        for kind, rid, text in self.db.execute("SELECT kind, record_id, refs FROM files WHERE record_id IS NOT NULL"):
+            out += [(kind, rid, r[0], [r[1], r[2]]) for r in json.loads(text)]
+        return out
+
+    def citing(self, source_id: str) -> list[str]:
+        """Ids of records that cite a source."""
+        needle = json.dumps(source_id)
+        out = set()
+        for rid, text in self.db.execute("SELECT record_id, refs FROM files WHERE record_id IS NOT NULL AND instr(refs, ?) > 0", (needle,)):
+            if any(r[0] == "source" and r[1] == source_id for r in json.loads(text)):
+                out.add(rid)
+        return sorted(out)
+
+    def integrity(self, today: dt.date, suggest: Any) -> list[Problem]:
+        """Cross-record problems (cached until a file changes or the day changes)."""
+        key = f"integrity:{today.isoformat()}"
+        row = self.db.execute("SELECT value FROM derived WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            return [Problem(**p) for p in json.loads(row[0])]
+        from .integrity import RecordFacts, check
+
+        facts = []
+        rows = self.db.execute("SELECT d.kind, d.id, f.display, d.keys, d.meta, f.refs FROM docs d JOIN files f ON f.path = d.path").fetchall()
+        for kind, rid, display, keys, meta, refs in rows:
+            m = json.loads(meta)
+            facts.append(
+                RecordFacts(kind, rid, display, [tuple(k) for k in json.loads(keys)], [tuple(r) for r in json.loads(refs)], m["last_reviewed"], m.get("doi"))
+            )
+        problems = check(facts, self.locate, suggest, today)
+        with contextlib.suppress(sqlite3.DatabaseError), self._write():
+            self.db.execute("DELETE FROM derived WHERE key LIKE 'integrity:%'")
+            self.db.execute("INSERT OR REPLACE INTO derived(key, value) VALUES (?, ?)", (key, json.dumps([p.to_dict() for p in problems])))
+        return problems
+
+    def locate(self, display: str, loc: Any, at_key: bool = False) -> tuple[int, int]:
+        """Line and column of ``loc`` in the file shown as ``display``."""
+        from .loader import locate
+
+        row = self.db.execute("SELECT path FROM files WHERE display = ?", (display,)).fetchone()
+        if row is None:
+            return 0, 0
+        try:
+            text = (self.data_dir / row[0]).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return 0, 0
+        return locate(text, tuple(loc), at_key=at_key)
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    db = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA busy_timeout = 30000")
+    if target != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def _remove_db(location: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(str(location) + suffix).unlink()
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _progress(total: int) -> Any:
+    """A rich progress bar on stderr when it is a terminal; None otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("loading records", total=total)
+    bar.start()
+
+    def update(done: int) -> None:
+        if done < 0:
+            bar.stop()
+        else:
+            bar.update(task, completed=done)
+
+    return update
