@@ -1,6 +1,6 @@
 """``python -m irkb``."""
 
-from irkb.cli import main
+from irkb.entry import main
 
 if __name__ == "__main__":
     main()

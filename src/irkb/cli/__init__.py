@@ -6,16 +6,15 @@ Exit codes: 0 success; 1 data problems (or drift under --check); 2 usage error; 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from .. import __version__
-from ..errors import EXIT_INTERNAL, Ambiguous, IrkbError, NotFound
-from .state import Color, State
+from ..errors import IrkbError
+from ..runtime import Color, State, report_error, report_internal_error
 
 EPILOG = (
     "Exit codes: 0 ok; 1 data problems or drift; 2 usage error; 3 not found; 4 ambiguous; "
@@ -61,7 +60,7 @@ def root(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``irkb`` console script: runs the app and maps errors to exit codes."""
+    """Run the Typer app and map errors to exit codes (the full CLI; see ``irkb.entry`` for the fast path)."""
     from . import commands  # noqa: F401  (registers the commands)
 
     try:
@@ -74,32 +73,4 @@ def main(argv: list[str] | None = None) -> None:
         print("irkb: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # the one place a bug is turned into a line instead of a trace
-        state = State.current
-        if (state is not None and state.debug) or os.environ.get("IRKB_DEBUG"):
-            import traceback
-
-            traceback.print_exc()
-        else:
-            print(
-                f"irkb: internal error: {type(exc).__name__}: {exc} (run again with --debug for the trace, and report it with that output)",
-                file=sys.stderr,
-            )
-        sys.exit(EXIT_INTERNAL)
-
-
-def report_error(exc: IrkbError) -> int:
-    """Print an irkb error (as JSON on stdout when the command was asked for JSON); return its exit code."""
-    state = State.current
-    if isinstance(exc, (NotFound, Ambiguous)) and state is not None and state.format in ("json", "jsonl"):
-        import json
-
-        payload: dict[str, Any] = {
-            "error": "not-found" if isinstance(exc, NotFound) else "ambiguous",
-            "query": exc.query,
-            "candidates": exc.candidates,
-        }
-        print(json.dumps(payload))
-    print(f"irkb: {exc}", file=sys.stderr)
-    if isinstance(exc, Ambiguous):
-        print("hint: use one of the ids above" + (" or --kind" if any(":" in c for c in exc.candidates) else ""), file=sys.stderr)
-    return exc.exit_code
+        sys.exit(report_internal_error(exc))

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_DATA, EXIT_OK
+from ..runtime import State
 from . import app
-from .state import State
 
 
 class ValidateFormat(StrEnum):

@@ -1,24 +1,21 @@
-"""Read commands: list, show, compare, search, complications, stats."""
+"""Typer wiring of the read commands; the work is in ``irkb.reads``."""
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from .. import reads
 from ..output import Format
+from ..runtime import State
 from ..vocab import BodySystem, Category, Purpose, RateKind, Role
 from . import app
-from .state import State
-
-if TYPE_CHECKING:
-    from rich.console import RenderableType
 
 
 class Kind(StrEnum):
-    """Record kinds, as command arguments (plural accepted by list)."""
+    """Record kinds."""
 
     PROCEDURE = "procedure"
     MODALITY = "modality"
@@ -47,54 +44,18 @@ class SortBy(StrEnum):
 
 def _complete(kind: str | None) -> Any:
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
-        try:
-            from ..store import load
-
-            data_dir = ctx.find_root().params.get("data_dir")
-            kb = load(data_dir)
-        except Exception:
-            return []
-        words: list[str] = []
-        for k, records in kb.records.items():
-            if kind and k != kind:
-                continue
-            for record in records.values():
-                words.append(record.id)
-                words += [a.text for a in record.aliases if " " not in a.text]
-        low = incomplete.lower()
-        return sorted({w for w in words if w.lower().startswith(low)})
+        return reads.completion_words(ctx.find_root().params.get("data_dir"), kind, incomplete)
 
     return complete
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (rich on a terminal, tab-separated in a pipe), json, jsonl, csv, yaml or markdown.")]
 KindOpt = Annotated[Kind | None, typer.Option("--kind", "-k", help="Look only at records of this kind.")]
+Many = list[str] | None
 
 
-def _state(ctx: typer.Context, fmt: Format) -> State:
-    state: State = ctx.obj
-    state.format = fmt.value
-    return state
-
-
-def _emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def _rich(state: State, fmt: Format) -> bool:
-    """Rich rendering: table format, and a terminal (or --color always)."""
-    from .state import Color
-
-    return fmt == Format.TABLE and (sys.stdout.isatty() or state.color == Color.ALWAYS)
-
-
-def _print_rich(state: State, renderable: RenderableType) -> None:
-    from rich.console import Console
-
-    color = state.use_color(sys.stdout.isatty())
-    console = Console(force_terminal=color or None, no_color=not color, highlight=False, soft_wrap=False)
-    console.print(renderable)
+def _value(enum: StrEnum | None) -> str | None:
+    return enum.value if enum is not None else None
 
 
 @app.command("list")
@@ -102,7 +63,7 @@ def list_(
     ctx: typer.Context,
     what: Annotated[ListKind, typer.Argument(help="What to list.")] = ListKind.PROCEDURES,
     modality: Annotated[
-        list[str] | None,
+        Many,
         typer.Option(
             "--modality",
             "-m",
@@ -116,10 +77,10 @@ def list_(
     ] = None,
     radiation: Annotated[bool | None, typer.Option("--radiation/--no-radiation", help="Standard guidance includes / excludes ionising radiation.")] = None,
     access: Annotated[
-        list[str] | None, typer.Option("--access", "-a", help="Uses this access route (repeatable: all must match).", autocompletion=_complete("access-route"))
+        Many, typer.Option("--access", "-a", help="Uses this access route (repeatable: all must match).", autocompletion=_complete("access-route"))
     ] = None,
     complication: Annotated[
-        list[str] | None,
+        Many,
         typer.Option("--complication", "-c", help="Has a figure for this complication (repeatable: all must match).", autocompletion=_complete("complication")),
     ] = None,
     category: Annotated[Category | None, typer.Option("--category", help="Procedure category.")] = None,
@@ -140,53 +101,21 @@ def list_(
 
     Example: irkb list --modality ct --no-live
     """
-    state = _state(ctx, fmt)
-    kind = {"procedures": "procedure", "modalities": "modality", "access-routes": "access-route", "complications": "complication", "sources": "source"}[
-        what.value
-    ]
-    filters = any(v not in (None, []) for v in (modality, role, live, radiation, access, complication, category, system, purpose, family))
-    if filters and kind != "procedure":
-        from ..errors import UsageError
-
-        raise UsageError("filters apply to procedures only; drop them or list procedures")
-    kb = state.kb()
-    if kind == "procedure":
-        from ..query import select_procedures
-
-        ids = select_procedures(
-            kb,
-            modality=modality or [],
-            role=role.value if role else None,
-            live=live,
-            radiation=radiation,
-            access=access or [],
-            complication=complication or [],
-            category=category.value if category else None,
-            system=system.value if system else None,
-            purpose=purpose.value if purpose else None,
-            family=family,
-        )
-    else:
-        ids = kb.catalog.ids(kind)
-    if fmt == Format.JSON and not _rich(state, fmt):
-        from ..output import docs_json
-
-        _emit(docs_json(kb.catalog.doc_texts(kind, ids)))
-    else:
-        _records_out(state, [kb.doc(kind, i) for i in ids], fmt, kind)
-    if fmt == Format.TABLE and sys.stderr.isatty():
-        print(f"{len(ids)} {kind if len(ids) == 1 else what.value}", file=sys.stderr)
-
-
-def _records_out(state: State, docs: list[dict[str, Any]], fmt: Format, kind: str, mixed: bool = False) -> None:
-    from ..output import records_text, summary_columns
-
-    if _rich(state, fmt):
-        from ..render import list_table
-
-        _print_rich(state, list_table(docs, summary_columns(kind)))
-        return
-    _emit(records_text(docs, fmt, kind=kind, mixed=mixed))
+    reads.run_list(
+        ctx.obj,
+        what.value,
+        modality=modality or [],
+        role=_value(role),
+        live=live,
+        radiation=radiation,
+        access=access or [],
+        complication=complication or [],
+        category=_value(category),
+        system=_value(system),
+        purpose=_value(purpose),
+        family=family,
+        fmt=fmt,
+    )
 
 
 @app.command()
@@ -203,26 +132,7 @@ def show(
 
     Example: irkb show tips
     """
-    state = _state(ctx, fmt)
-    kb = state.kb()
-    the_kind, rid = kb.resolve(key, kind.value if kind else None)
-    if _rich(state, fmt):
-        from ..render import show as render_show
-
-        _print_rich(state, render_show(kb, kb.model(the_kind, rid)))
-        return
-    if fmt == Format.JSON:
-        _emit(kb.catalog.doc_text(the_kind, rid) + "\n")
-    elif fmt == Format.YAML:
-        from ..output import yaml_text
-
-        _emit(yaml_text(kb.doc(the_kind, rid)))
-    elif fmt == Format.TABLE:
-        from ..output import plain_record
-
-        _emit(plain_record(kb.doc(the_kind, rid)))
-    else:
-        _records_out(state, [kb.doc(the_kind, rid)], fmt, the_kind)
+    reads.run_show(ctx.obj, key, _value(kind), fmt)
 
 
 @app.command()
@@ -238,52 +148,7 @@ def compare(
 
     Example: irkb compare vertebroplasty kyphoplasty
     """
-    state = _state(ctx, fmt)
-    if len(keys) < 2:
-        from ..errors import UsageError
-
-        raise UsageError("compare needs at least two records")
-    kb = state.kb()
-    from ..query import compare as do_compare
-
-    comparison = do_compare(kb, keys, kind.value if kind else None)
-    if _rich(state, fmt):
-        from ..render import compare_table
-
-        _print_rich(state, compare_table(kb, comparison))
-        return
-    from ..output import Column, cell_text, csv_text, markdown_table, tsv, yaml_text
-    from ..serialise import to_json
-
-    if fmt == Format.JSON:
-        _emit(to_json(comparison.to_dict()) + "\n")
-        return
-    if fmt == Format.JSONL:
-        _emit(to_json(comparison.to_dict(), indent=None) + "\n")
-        return
-    if fmt == Format.YAML:
-        _emit(yaml_text(comparison.to_dict()))
-        return
-    docs = comparison.docs
-    names = [n for n in docs[0] if any(cell_text(d, n) for d in docs)]
-    rows = [{"field": n, "differs": n in comparison.differing_fields, **{d["id"]: cell_text(d, n) for d in docs}} for n in names]
-    if fmt == Format.CSV:
-        _emit(csv_text(rows, ["field", "differs", *[d["id"] for d in docs]]))
-        return
-    columns = [Column("field", _field_cell)]
-    columns += [Column(d["id"], _cell_of(d["id"])) for d in docs]
-    if fmt == Format.MARKDOWN:
-        _emit(markdown_table(rows, columns))
-    else:
-        _emit(tsv(rows, columns))
-
-
-def _cell_of(rid: str) -> Any:
-    return lambda row: row[rid]
-
-
-def _field_cell(row: dict[str, Any]) -> str:
-    return ("*" if row["differs"] else "") + str(row["field"])
+    reads.run_compare(ctx.obj, keys, _value(kind), fmt)
 
 
 @app.command()
@@ -300,53 +165,15 @@ def search(
 
     Example: irkb search "gallblader drain"
     """
-    state = _state(ctx, fmt)
-    kb = state.kb()
-    from ..query import search as do_search
-
-    hits = do_search(kb, text, kind.value if kind else None, limit)
-    if _rich(state, fmt) or fmt in (Format.TABLE, Format.MARKDOWN, Format.CSV):
-        from ..output import Column, csv_text, markdown_table, tsv
-
-        columns = [
-            Column("kind", lambda h: h.kind),
-            Column("id", lambda h: h.id),
-            Column("name", lambda h: h.name),
-            Column("score", lambda h: f"{h.score:g}"),
-            Column("matched", lambda h: h.field),
-        ]
-        if _rich(state, fmt):
-            from ..render import list_table
-
-            _print_rich(state, list_table(hits, columns))
-        elif fmt == Format.MARKDOWN:
-            _emit(markdown_table(hits, columns))
-        elif fmt == Format.CSV:
-            _emit(csv_text([{c.header: c.get(h) for c in columns} for h in hits], [c.header for c in columns]))
-        else:
-            _emit(tsv(hits, columns))
-        return
-    from ..serialise import to_json
-
-    dicts = [{"record_type": h.kind, **kb.doc(h.kind, h.id), "score": h.score} for h in hits]
-    if fmt == Format.JSON:
-        _emit(to_json(dicts) + "\n")
-    elif fmt == Format.JSONL:
-        _emit("".join(to_json(d, indent=None) + "\n" for d in dicts))
-    else:
-        from ..output import yaml_text
-
-        _emit(yaml_text(dicts) if dicts else "[]\n")
+    reads.run_search(ctx.obj, text, _value(kind), limit, fmt)
 
 
 @app.command()
 def complications(
     ctx: typer.Context,
-    procedure: Annotated[
-        list[str] | None, typer.Option("--procedure", "-p", help="Only this procedure (repeatable).", autocompletion=_complete("procedure"))
-    ] = None,
+    procedure: Annotated[Many, typer.Option("--procedure", "-p", help="Only this procedure (repeatable).", autocompletion=_complete("procedure"))] = None,
     complication: Annotated[
-        list[str] | None, typer.Option("--complication", "-c", help="Only this complication (repeatable).", autocompletion=_complete("complication"))
+        Many, typer.Option("--complication", "-c", help="Only this complication (repeatable).", autocompletion=_complete("complication"))
     ] = None,
     min_rate: Annotated[
         float | None, typer.Option("--min-rate", min=0, max=100, help="Only figures whose upper value (percent, else high) is at least P.")
@@ -362,63 +189,9 @@ def complications(
 
     Example: irkb complications --complication haemorrhage --sort rate
     """
-    state = _state(ctx, fmt)
-    kb = state.kb()
-    from ..query import complication_rows
-
-    rows = complication_rows(
-        kb,
-        procedure=procedure or [],
-        complication=complication or [],
-        min_rate=min_rate,
-        rate_kind=rate_kind.value if rate_kind else None,
-        sort=sort.value,
+    reads.run_complications(
+        ctx.obj, procedure=procedure or [], complication=complication or [], min_rate=min_rate, rate_kind=_value(rate_kind), sort=sort.value, fmt=fmt
     )
-    if _rich(state, fmt):
-        from ..render import complications_table
-
-        _print_rich(state, complications_table(rows))
-        return
-    from ..output import Column, csv_text, markdown_table, tsv, yaml_text
-    from ..serialise import to_json
-
-    public = [{k: v for k, v in r.items() if k not in ("rate_display", "rate_upper")} for r in rows]
-    if fmt == Format.JSON:
-        _emit(to_json(public) + "\n")
-    elif fmt == Format.JSONL:
-        _emit("".join(to_json(r, indent=None) + "\n" for r in public))
-    elif fmt == Format.YAML:
-        _emit(yaml_text(public) if public else "[]\n")
-    elif fmt == Format.CSV:
-        flat = [{**{k: v for k, v in r.items() if k != "rate"}, **{f"rate_{k}": v for k, v in r["rate"].items()}} for r in rows]
-        header = [
-            "procedure",
-            "complication",
-            "severity",
-            "severity_scale",
-            "rate_percent",
-            "rate_low",
-            "rate_high",
-            "rate_numerator",
-            "rate_denominator",
-            "rate_interval",
-            "rate_kind",
-            "population",
-            "source",
-            "source_kind",
-            "locator",
-        ]
-        _emit(csv_text(flat, header))
-    else:
-        columns = [
-            Column("procedure", lambda r: r["procedure"]),
-            Column("complication", lambda r: r["complication"]),
-            Column("rate", lambda r: r["rate_display"]),
-            Column("kind", lambda r: r["rate_kind"]),
-            Column("severity", lambda r: f"{r['severity']} ({r['severity_scale']})" if r["severity"] else ""),
-            Column("source", lambda r: r["source"]),
-        ]
-        _emit(markdown_table(rows, columns) if fmt == Format.MARKDOWN else tsv(rows, columns))
 
 
 @app.command()
@@ -427,37 +200,5 @@ def stats(ctx: typer.Context, fmt: FormatOpt = Format.TABLE) -> None:
 
     Example: irkb stats --format json
     """
-    state = _state(ctx, fmt)
-    kb = state.kb()
-    from ..query import stats as do_stats
-
-    data = do_stats(kb)
-    if _rich(state, fmt):
-        from ..render import stats_view
-
-        _print_rich(state, stats_view(data))
-        return
-    from ..serialise import to_json
-
-    if fmt in (Format.JSON, Format.JSONL):
-        _emit(to_json(data, indent=2 if fmt == Format.JSON else None) + "\n")
-    elif fmt == Format.YAML:
-        from ..output import yaml_text
-
-        _emit(yaml_text(data))
-    else:
-        lines = []
-        for section, values in data.items():
-            for key, value in values.items() if isinstance(values, dict) else [("", values)]:
-                shown = len(value) if isinstance(value, list) else value
-                if isinstance(shown, dict):
-                    shown = "; ".join(f"{k}={v}" for k, v in shown.items())
-                lines.append([section, str(key), str(shown)])
-        if fmt == Format.CSV:
-            from ..output import csv_text
-
-            _emit(csv_text([{"section": a, "key": b, "value": c} for a, b, c in lines], ["section", "key", "value"]))
-        elif fmt == Format.MARKDOWN:
-            _emit("| section | key | value |\n|---|---|---|\n" + "".join(f"| {a} | {b} | {c} |\n" for a, b, c in lines))
-        else:
-            _emit("".join("\t".join(line) + "\n" for line in lines))
+    state: State = ctx.obj
+    reads.run_stats(state, fmt)

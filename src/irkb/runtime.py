@@ -1,0 +1,105 @@
+"""What one invocation needs without Typer: global options, the knowledge base, error reporting.
+
+Used by the Typer commands and by the fast path alike, so both behave the same.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .errors import IrkbError
+    from .kb import KnowledgeBase
+    from .store import DataDir
+
+
+class Color(StrEnum):
+    """When to colour output."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@dataclass
+class State:
+    """Global options of one invocation."""
+
+    data_dir: Path | None = None
+    color: Color = Color.AUTO
+    debug: bool = False
+    format: str | None = None
+    _kb: KnowledgeBase | None = field(default=None, repr=False)
+
+    current: ClassVar[State | None] = None
+
+    def where(self) -> DataDir:
+        """The knowledge-base directory this invocation uses."""
+        from .store import resolve_data_dir
+
+        return resolve_data_dir(self.data_dir)
+
+    def kb(self, *, quiet: bool = False) -> KnowledgeBase:
+        """Load the knowledge base once; warn on stderr when some records could not be loaded."""
+        if self._kb is None:
+            from .store import load
+
+            self._kb = load(self.where().path)
+            skipped = self._kb.catalog.skipped_files()
+            if skipped and not quiet:
+                print(
+                    f"irkb: warning: {len(skipped)} file(s) could not be loaded and were skipped; "
+                    "answers come from the valid records (run 'irkb validate' for details)",
+                    file=sys.stderr,
+                )
+        return self._kb
+
+    def use_color(self, stream_is_tty: bool) -> bool:
+        """Whether to colour: --color, then NO_COLOR, then whether the stream is a terminal."""
+        if self.color == Color.ALWAYS:
+            return True
+        if self.color == Color.NEVER or os.environ.get("NO_COLOR"):
+            return False
+        return stream_is_tty
+
+
+def report_error(exc: IrkbError) -> int:
+    """Print an irkb error (as JSON on stdout when the command was asked for JSON); return its exit code."""
+    from .errors import Ambiguous, NotFound
+
+    state = State.current
+    if isinstance(exc, (NotFound, Ambiguous)) and state is not None and state.format in ("json", "jsonl"):
+        import json
+
+        payload = {
+            "error": "not-found" if isinstance(exc, NotFound) else "ambiguous",
+            "query": exc.query,
+            "candidates": exc.candidates,
+        }
+        print(json.dumps(payload))
+    print(f"irkb: {exc}", file=sys.stderr)
+    if isinstance(exc, Ambiguous):
+        print("hint: use one of the ids above" + (" or --kind" if any(":" in c for c in exc.candidates) else ""), file=sys.stderr)
+    return exc.exit_code
+
+
+def report_internal_error(exc: BaseException) -> int:
+    """One line for an unexpected error (the trace with --debug or IRKB_DEBUG); return exit code 70."""
+    from .errors import EXIT_INTERNAL
+
+    state = State.current
+    if (state is not None and state.debug) or os.environ.get("IRKB_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    else:
+        print(
+            f"irkb: internal error: {type(exc).__name__}: {exc} (run again with --debug for the trace, and report it with that output)",
+            file=sys.stderr,
+        )
+    return EXIT_INTERNAL
