@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 
+FAST_COMMANDS = {"list", "show", "compare", "search", "complications", "stats"}
+HELP = {"--help", "-h", "--version"}
+
 
 def main() -> None:
     """Entry point of ``irkb`` and ``python -m irkb``."""
-    from .fastpath import run
+    argv = sys.argv[1:]
+    if FAST_COMMANDS.intersection(argv) and not HELP.intersection(argv):
+        from .fastpath import run
 
-    code = run(sys.argv[1:])
-    if code is not None:
-        sys.exit(code)
+        code = run(argv)
+        if code is not None:
+            sys.exit(code)
     from .cli import main as cli_main
 
     cli_main()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .output import Format
+from .vocab import Format
 
 NOT_HANDLED = None
 

@@ -10,21 +10,10 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from .serialise import flat_value, to_json
-
-
-class Format(StrEnum):
-    """Output formats of the read commands."""
-
-    TABLE = "table"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
-    YAML = "yaml"
-    MARKDOWN = "markdown"
+from .vocab import Format
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .output import Format
+from .vocab import Format
 from .runtime import Color, State
 
 if TYPE_CHECKING:

@@ -243,6 +243,17 @@ class ComplicationGroup(StrEnum):
     OTHER = "other"
 
 
+class Format(StrEnum):
+    """Output formats of the read commands."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    YAML = "yaml"
+    MARKDOWN = "markdown"
+
+
 def normalise(text: str) -> str:
     """Lookup key of a name or alias: case-folded, punctuation and hyphens as spaces, spaces collapsed."""
     return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import reads
-from ..output import Format
+from ..vocab import Format
 from ..runtime import State
 from ..vocab import BodySystem, Category, Purpose, RateKind, Role
 from . import app
@@ -44,6 +43,8 @@ class SortBy(StrEnum):
 
 def _complete(kind: str | None) -> Any:
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        from .. import reads
+
         return reads.completion_words(ctx.find_root().params.get("data_dir"), kind, incomplete)
 
     return complete
@@ -101,6 +102,8 @@ def list_(
 
     Example: irkb list --modality ct --no-live
     """
+    from .. import reads
+
     reads.run_list(
         ctx.obj,
         what.value,
@@ -132,6 +135,8 @@ def show(
 
     Example: irkb show tips
     """
+    from .. import reads
+
     reads.run_show(ctx.obj, key, _value(kind), fmt)
 
 
@@ -148,6 +153,8 @@ def compare(
 
     Example: irkb compare vertebroplasty kyphoplasty
     """
+    from .. import reads
+
     reads.run_compare(ctx.obj, keys, _value(kind), fmt)
 
 
@@ -165,6 +172,8 @@ def search(
 
     Example: irkb search "gallblader drain"
     """
+    from .. import reads
+
     reads.run_search(ctx.obj, text, _value(kind), limit, fmt)
 
 
@@ -189,6 +198,8 @@ def complications(
 
     Example: irkb complications --complication haemorrhage --sort rate
     """
+    from .. import reads
+
     reads.run_complications(
         ctx.obj, procedure=procedure or [], complication=complication or [], min_rate=min_rate, rate_kind=_value(rate_kind), sort=sort.value, fmt=fmt
     )
@@ -201,4 +212,6 @@ def stats(ctx: typer.Context, fmt: FormatOpt = Format.TABLE) -> None:
     Example: irkb stats --format json
     """
     state: State = ctx.obj
+    from .. import reads
+
     reads.run_stats(state, fmt)
