@@ -10,7 +10,6 @@ parse, done only for files that have a problem to locate: the fast path never pa
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,29 +20,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem
+from .limits import Limits as Limits  # re-exported: callers have always found it here
 from .models import RECORD_TYPES, Record
 
 ALLOWED_SUFFIX = ".yaml"
 IGNORED_NAMES = {"README.md", ".gitkeep", ".DS_Store"}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on hostile input; each can be set by an environment variable of the same name."""
-
-    max_file_bytes: int = 1_048_576  # IRKB_MAX_FILE_BYTES
-    max_depth: int = 64  # IRKB_MAX_DEPTH
-    max_records: int = 100_000  # IRKB_MAX_RECORDS
-
-    @classmethod
-    def from_env(cls) -> Limits:
-        """Limits with any ``IRKB_MAX_*`` environment overrides applied (bad values are ignored)."""
-        values: dict[str, int] = {}
-        for name in ("max_file_bytes", "max_depth", "max_records"):
-            raw = os.environ.get("IRKB_" + name.upper())
-            if raw and raw.strip().isdigit() and int(raw) > 0:
-                values[name] = int(raw)
-        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -69,21 +50,81 @@ class LoadedFile:
 
 # --------------------------------------------------------------------------- parsing
 
+# Integers must fit in 64 bits (SQLite's INTEGER, every JSON reader's int64); nothing irkb records
+# (counts, years, sizes) comes near the bound, so a longer number is a mistake or an attack.
+INT_BOUND = 2**63 - 1
+
+
+class ScalarError(ValueError):
+    """A scalar the YAML resolver typed (a date, a number) whose value is impossible."""
+
+    def __init__(self, code: str, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.problem_mark = mark
+
+
+def _constructor() -> Any:
+    """The safe constructor, made strict where plain YAML would crash or accept nonsense.
+
+    An impossible date (``2026-02-30``) or an integer too long to convert raises a bare
+    ``ValueError`` deep inside ruamel.yaml, with no position; ``.inf`` and ``.nan`` are floats
+    JSON cannot carry. Each becomes a ``ScalarError`` located at its node.
+    """
+    from ruamel.yaml.constructor import SafeConstructor
+
+    class StrictConstructor(SafeConstructor):  # type: ignore[misc]
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError as exc:
+                raise ScalarError("invalid-date", f"'{node.value}' is not a valid date: {exc}", node.start_mark) from None
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            try:
+                value = super().construct_yaml_int(node)
+            except ValueError:
+                raise ScalarError("out-of-range", f"number '{_clip(node.value)}' is too long", node.start_mark) from None
+            if not -INT_BOUND <= value <= INT_BOUND:
+                raise ScalarError("out-of-range", f"number '{_clip(node.value)}' does not fit in 64 bits", node.start_mark)
+            return value
+
+        def construct_yaml_float(self, node: Any) -> Any:
+            value = super().construct_yaml_float(node)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ScalarError("out-of-range", f"'{_clip(node.value)}' is not a finite number", node.start_mark)
+            return value
+
+    StrictConstructor.add_constructor("tag:yaml.org,2002:timestamp", StrictConstructor.construct_yaml_timestamp)
+    StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
+    StrictConstructor.add_constructor("tag:yaml.org,2002:float", StrictConstructor.construct_yaml_float)
+    return StrictConstructor
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
 
 def _fast_yaml() -> Any:
     from ruamel.yaml import YAML
 
     try:
-        return YAML(typ="safe", pure=False)
+        yaml = YAML(typ="safe", pure=False)
     except Exception:  # pragma: no cover - no C extension: the pure loader is just slower
-        return YAML(typ="safe", pure=True)
+        yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _constructor()
+    return yaml
 
 
 _FAST: Any = None
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse one YAML document with the safe loader (YAML 1.2, no tags, duplicate keys rejected)."""
+    """Parse one YAML document with the safe loader (YAML 1.2, no tags, duplicate keys rejected).
+
+    Call ``guard`` first: the composer recurses, and very deep input crashes the process.
+    """
     global _FAST
     if _FAST is None:
         _FAST = _fast_yaml()
@@ -96,61 +137,73 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def find_excess_depth(text: str, max_depth: int) -> tuple[int, int] | None:
-    """Where flow or block nesting first exceeds ``max_depth``, or None.
+def _events(text: str) -> Iterator[Any]:
+    """The parser's events for ``text``: libyaml's parser when present (fast), else the pure one.
 
-    The C parser crashes the process on very deep nesting, so this runs before it. Brackets
-    inside quoted strings count too: a false alarm only costs the slower, exact check below.
+    Both keep their own stack instead of recursing, so no nesting depth can crash them.
     """
-    if text.count("[") + text.count("{") > max_depth:
-        depth = 0
-        for match in re.finditer(r"[\[\]{}]", text):
-            depth += 1 if match.group() in "[{" else -1
-            if depth > max_depth:
-                return _exact_depth_breach(text, max_depth) or _line_col(text, match.start())
-    indent_limit = 2 * max_depth
-    for match in re.finditer(r"^( +)(?=\S)", text, flags=re.MULTILINE):
-        if len(match.group(1)) > indent_limit:
-            return _exact_depth_breach(text, max_depth) or _line_col(text, match.end())
-    return None
+    try:
+        from ruamel.yaml.cyaml import CParser
+    except ImportError:  # pragma: no cover - no C extension
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(text)
+        return
+    parser = CParser(text)
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
 
 
-def _exact_depth_breach(text: str, max_depth: int) -> tuple[int, int] | None:
-    """Walk the parser's events (no construction) and report where nesting exceeds the limit."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+def guard(text: str, max_depth: int) -> tuple[str, int, int] | None:
+    """The first construct irkb refuses before loading: ``(code, line, col)``, or None.
+
+    Codes: ``too-deep`` (collections nested deeper than ``max_depth``), ``yaml-alias`` (an alias:
+    expanding them is the "billion laughs" attack), ``yaml-tag`` (an explicit ``!tag``). This walks
+    parser events only, never building anything, and stops at the first breach, so it is linear
+    in the input and bounded in memory whatever the nesting. A syntax error ends the walk with
+    None: the real parse then reports it, and cannot have nested deeper than the walk got.
+    """
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
     depth = 0
     try:
-        for event in YAML(typ="safe", pure=True).parse(text):
+        for event in _events(text):
+            if isinstance(event, AliasEvent):
+                return "yaml-alias", event.start_mark.line + 1, event.start_mark.column + 1
+            if isinstance(event, NodeEvent) and getattr(event, "tag", None) is not None and not _implicit(event):
+                return "yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    mark = event.start_mark
-                    return mark.line + 1, mark.column + 1
+                    return "too-deep", event.start_mark.line + 1, event.start_mark.column + 1
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-    except RecursionError:
-        return 1, 1
+    except RecursionError:  # pragma: no cover - only the pure fallback could, and it keeps a stack
+        return "too-deep", 1, 1
     except Exception:
         return None  # a syntax error: the real parse reports it with its position
     return None
 
 
-def find_alias(text: str) -> tuple[int, int] | None:
-    """Position of the first YAML alias (``*name``), or None. Aliases are refused, not expanded."""
-    if "&" not in text or "*" not in text:
-        return None
-    from ruamel.yaml import YAML
-    from ruamel.yaml.events import AliasEvent
+def _implicit(event: Any) -> bool:
+    """Whether a node's tag was resolved by the parser rather than written in the file."""
+    implicit = getattr(event, "implicit", False)
+    return bool(implicit[0] if isinstance(implicit, tuple) else implicit)
 
-    try:
-        for event in YAML(typ="safe", pure=True).parse(text):
-            if isinstance(event, AliasEvent):
-                return event.start_mark.line + 1, event.start_mark.column + 1
-    except Exception:
-        return None  # a syntax error: the real parse reports it
-    return None
+
+def find_excess_depth(text: str, max_depth: int) -> tuple[int, int] | None:
+    """Where nesting first exceeds ``max_depth``, or None (see ``guard``)."""
+    found = guard(text, max_depth)
+    return found[1:] if found and found[0] == "too-deep" else None
+
+
+def find_alias(text: str) -> tuple[int, int] | None:
+    """Position of the first YAML alias (``*name``), or None (see ``guard``)."""
+    found = guard(text, 10**9)
+    return found[1:] if found and found[0] == "yaml-alias" else None
 
 
 @lru_cache(maxsize=64)

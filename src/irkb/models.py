@@ -344,6 +344,7 @@ class Complication(Record):
 
     group: ComplicationGroup = Field(ComplicationGroup.OTHER, description="Broad family of the complication.")
     definition: Text | None = Field(None, description="What counts as this complication, in our own words.")
+    key_figures: list[Measure] = Field(default_factory=list, description="Cited figures about this complication type across procedures.")
     codes: Codes = Field(default_factory=Codes, description="Terminology codes.")
     sources: list[RecordId] = Field(default_factory=list, description="Ids of the sources for the definition.")
 

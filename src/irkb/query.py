@@ -124,21 +124,28 @@ class Hit:
 def search(kb: KnowledgeBase, text: str, kind: str | None = None, limit: int = 20, cutoff: float = 70.0) -> list[Hit]:
     """Ranked, typo-tolerant search over names, aliases, summaries and indications (rapidfuzz).
 
-    Names and aliases score with ``WRatio``; longer text scores with ``partial_ratio`` and a
-    discount, so a match in a name outranks the same match in a summary.
+    Each record scores its best field: names and aliases with ``WRatio``, longer text with
+    ``partial_ratio`` and a discount, so a match in a name outranks one in a summary. For a query
+    of several words, the score is blended with how many of the words the record contains
+    (each word matched exactly or within a typo), so "thyroid biopsy" prefers the thyroid
+    biopsy over every other biopsy.
     """
-    from rapidfuzz import fuzz, utils
+    from rapidfuzz import fuzz, process, utils
 
     from .vocab import normalise
 
     query = normalise(text)
     if not query:
         return []
+    tokens = [t for t in query.split() if len(t) >= 2]
     best: dict[tuple[str, str], tuple[float, str]] = {}
+    words: dict[tuple[str, str], set[str]] = {}
     for k, rid, name, value, is_name in kb.catalog.texts(kind):
         candidate = normalise(value)
         if not candidate:
             continue
+        if len(tokens) > 1:
+            words.setdefault((k, rid), set()).update(candidate.split())
         if is_name:
             score = 100.0 if candidate == query else fuzz.WRatio(query, candidate, processor=utils.default_process)
         elif query in candidate:
@@ -149,9 +156,22 @@ def search(kb: KnowledgeBase, text: str, kind: str | None = None, limit: int = 2
             continue
         if score > best.get((k, rid), (0.0, ""))[0]:
             best[(k, rid)] = (score, name)
+    best = {key: value for key, value in best.items() if value[0] >= cutoff}
+    if len(tokens) > 1:
+        for key, (score, name) in best.items():
+            vocabulary = words.get(key, set())
+            found = 0.0
+            for token in tokens:
+                if token in vocabulary:
+                    found += 1.0
+                elif len(token) >= 4:
+                    match = process.extractOne(token, vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+                    found += match[1] / 100.0 if match else 0.0
+            coverage = found / len(tokens)
+            best[key] = (0.5 * score + 50.0 * coverage, name)
     order = {k: i for i, k in enumerate(("procedure", "modality", "access-route", "complication", "source"))}
     names = {k: kb.names(k) for k in order}
-    hits = [Hit(k, rid, names[k].get(rid, rid), round(score, 1), name) for (k, rid), (score, name) in best.items() if score >= cutoff]
+    hits = [Hit(k, rid, names[k].get(rid, rid), round(score, 1), name) for (k, rid), (score, name) in best.items()]
     hits.sort(key=lambda h: (-h.score, order[h.kind], h.id))
     return hits[:limit] if limit > 0 else hits
 

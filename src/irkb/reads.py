@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .vocab import Format
 from .runtime import Color, State
+from .vocab import Format
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -139,6 +139,9 @@ def show(kb: KnowledgeBase, record: Record) -> RenderableType:
         if citing:
             parts.append(_section(f"Cited by ({len(citing)})", Text(", ".join(citing))))
     else:
+        key_figures = getattr(record, "key_figures", None)
+        if key_figures:
+            parts.append(measures_table(kb, key_figures, "Key figures"))
         used_by = sorted({pid for pid, f in kb.catalog.figures() if f["complication"] == record.id})
         if used_by:
             parts.append(_section(f"Procedures with figures ({len(used_by)})", Text(", ".join(used_by))))

@@ -65,6 +65,8 @@ class Category(StrEnum):
     RETRIEVAL = "retrieval"
     DENERVATION = "denervation"
     DILATATION = "dilatation"
+    SAMPLING = "sampling"
+    CEMENTOPLASTY = "cementoplasty"
     OTHER = "other"
 
 
@@ -86,6 +88,8 @@ class BodySystem(StrEnum):
     BREAST = "breast"
     HEAD_AND_NECK = "head-and-neck"
     MULTI_SYSTEM = "multi-system"
+    CARDIAC = "cardiac"
+    ENDOCRINE = "endocrine"
 
 
 class Technique(StrEnum):
@@ -225,6 +229,9 @@ class Unit(StrEnum):
     PERCENT = "%"
     GBQ = "GBq"
     COUNT = "count"
+    MMHG = "mmHg"
+    MICROMETRE = "µm"
+    GAUGE = "G"
 
 
 class ComplicationGroup(StrEnum):

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..vocab import Format
 from ..runtime import State
-from ..vocab import BodySystem, Category, Purpose, RateKind, Role
+from ..vocab import BodySystem, Category, Format, Purpose, RateKind, Role
 from . import app
 
 
