@@ -4,8 +4,6 @@ Exit codes: 0 success; 1 data problems (or drift under --check); 2 usage error; 
 4 ambiguous; 70 unexpected internal error.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

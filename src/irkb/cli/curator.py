@@ -1,7 +1,5 @@
 """Curator commands: validate and schema."""
 
-from __future__ import annotations
-
 import json
 import sys
 from enum import StrEnum

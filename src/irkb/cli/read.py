@@ -1,7 +1,5 @@
 """Typer wiring of the read commands; the work is in ``irkb.reads``."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any
 
