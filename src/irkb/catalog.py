@@ -18,9 +18,11 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from . import __version__
@@ -196,8 +198,8 @@ class Catalog:
                 self.db.execute("DELETE FROM files WHERE path = ?", (rel,))
             todo = [f for f in changed if not self._same_content(f, known.get(f.rel))]
             bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
-            for count, stat in enumerate(todo):
-                self._load(stat)
+            for count, (stat, result) in enumerate(zip(todo, _compile_all(todo, self.data_dir), strict=True)):
+                self._load(stat, result)
                 if bar is not None:
                     bar(count + 1)
             if bar is not None:
@@ -219,40 +221,37 @@ class Catalog:
         for table in ("docs", "keys", "facts", "figures", "texts"):
             self.db.execute(f"DELETE FROM {table} WHERE path = ?", (rel,))
 
-    def _load(self, stat: FileStat) -> None:
-        from .compile import compile_record
-        from .loader import Limits, display_path, load_file
+    def _load(self, stat: FileStat, result: dict[str, Any] | None = None) -> None:
+        """Store one file's compiled record (``result`` from ``compile_file``, computed here if None)."""
+        from .compile import Compiled
 
         self._delete(stat.rel)
-        loaded = load_file(stat.kind, stat.path, self.data_dir, Limits.from_env())
-        display = display_path(stat.path, self.data_dir)
-        problems = [p.to_dict() for p in loaded.problems]
-        refs = [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs]
+        result = result if result is not None else compile_file(stat.kind, str(stat.path), str(self.data_dir))
+        problems = result["problems"]
         record_id = None
-        if loaded.record is not None:
-            compiled = compile_record(loaded.record)
-            clash = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, compiled.id)).fetchone()
+        compiled = result["compiled"]
+        if compiled is not None:
+            c = Compiled(**compiled)
+            clash = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, c.id)).fetchone()
             if clash is not None:
                 from .loader import locate
 
-                text = stat.path.read_text(encoding="utf-8-sig")
+                try:
+                    where = locate(stat.path.read_text(encoding="utf-8-sig"), ("id",))
+                except (OSError, UnicodeDecodeError):  # changed since it was loaded: the next refresh sees it
+                    where = (0, 0)
                 other = self.db.execute("SELECT display FROM files WHERE path = ?", (clash[0],)).fetchone()
                 problems.append(
                     Problem(
-                        display,
-                        *locate(text, ("id",)),
-                        "duplicate-id",
-                        f"{stat.kind} id '{compiled.id}' is already used by {other[0] if other else clash[0]}",
-                        "error",
+                        result["display"], *where, "duplicate-id", f"{stat.kind} id '{c.id}' is already used by {other[0] if other else clash[0]}", "error"
                     ).to_dict()
                 )
             else:
-                record_id = compiled.id
-                self._insert(stat.rel, compiled)
-        sha = _sha256(stat.path) if stat.size >= 0 else None
+                record_id = c.id
+                self._insert(stat.rel, c)
         self.db.execute(
             "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, display) VALUES (?,?,?,?,?,?,?,?,?)",
-            (stat.rel, stat.kind, stat.size, stat.mtime_ns, sha, record_id, json.dumps(problems), json.dumps(refs), display),
+            (stat.rel, stat.kind, stat.size, stat.mtime_ns, result["sha256"], record_id, json.dumps(problems), json.dumps(result["refs"]), result["display"]),
         )
 
     def _insert(self, rel: str, c: Any) -> None:
@@ -414,6 +413,50 @@ class Catalog:
         return locate(text, tuple(loc), at_key=at_key)
 
 
+PARALLEL_FROM = 400
+
+
+def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
+    """Parse, validate and compile one file into plain data (picklable, for worker processes)."""
+    from dataclasses import asdict
+
+    from .compile import compile_record
+    from .loader import Limits, display_path, load_file
+
+    file_path, root = Path(path), Path(data_dir)
+    loaded = load_file(kind, file_path, root, Limits.from_env())
+    return {
+        "display": display_path(file_path, root),
+        "problems": [p.to_dict() for p in loaded.problems],
+        "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],
+        "compiled": asdict(compile_record(loaded.record)) if loaded.record is not None else None,
+        "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
+    }
+
+
+def _compile_one(args: tuple[str, str, str]) -> dict[str, Any]:
+    return compile_file(*args)
+
+
+def _compile_all(todo: list[FileStat], data_dir: Path) -> Iterator[dict[str, Any]]:
+    """Compiled results in the order of ``todo``; in worker processes when there are many files."""
+    jobs = [(f.kind, str(f.path), str(data_dir)) for f in todo]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2 or os.environ.get("IRKB_NO_PARALLEL"):
+        yield from map(_compile_one, jobs)
+        return
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        pool = context.Pool(workers)
+    except (OSError, ValueError):
+        yield from map(_compile_one, jobs)
+        return
+    with pool:
+        yield from pool.imap(_compile_one, jobs, chunksize=32)
+
+
 def _connect(target: str) -> sqlite3.Connection:
     db = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA busy_timeout = 30000")
@@ -430,8 +473,13 @@ def _remove_db(location: Path) -> None:
 
 
 def _sha256(path: Path) -> str | None:
+    """Hash of a regular file's content, read in chunks; None for anything else (a FIFO, a device)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return None
 
