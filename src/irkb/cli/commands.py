@@ -1,1 +1,1 @@
-from . import curator, read  # noqa: F401
+from . import curator, exports, read  # noqa: F401

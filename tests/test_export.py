@@ -1,0 +1,391 @@
+"""irkb export: every format round-trips, output is reproducible, files are written atomically; JSON Schemas hold for shipped data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from .conftest import MINI_KB, ROOT, Result
+
+Run = Callable[..., Result]
+KB = ("--data-dir", str(MINI_KB))
+KINDS = ("procedure", "modality", "access-route", "complication", "source")
+ARRAYS = {"procedure": "procedures", "modality": "modalities", "access-route": "access_routes", "complication": "complications", "source": "sources"}
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+
+
+@pytest.fixture(autouse=True)
+def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def _json(run: Run, *kb: str, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    result = run(*kb, "export", "--format", "json", *extra)
+    assert result.exit_code == 0, result
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def _field_order(kind: str) -> list[str]:
+    from irkb.models import RECORD_TYPES
+    from irkb.serialise import field_order
+
+    return field_order(RECORD_TYPES[kind])
+
+
+# --------------------------------------------------------------------------- json
+
+
+def test_json_envelope_shape_order_and_records(run: Run) -> None:
+    data = _json(run, *KB)
+    assert list(data) == ["schema_version", "data_version", "generated_at", "count", "counts", *ARRAYS.values()]
+    assert data["generated_at"] == "2023-11-14T22:13:20Z"
+    assert data["counts"] == {"procedure": 9, "modality": 6, "access-route": 3, "complication": 4, "source": 2}
+    assert data["count"] == 24
+    assert isinstance(data["data_version"], str) and len(data["data_version"]) == 64
+    for kind, key in ARRAYS.items():
+        records = data[key]
+        assert isinstance(records, list)
+        ids = [r["id"] for r in records]
+        assert ids == sorted(ids), f"{key} sorted by id"
+        for record in records:
+            assert list(record) == _field_order(kind), "every field, in canonical order"
+    # the same records, field for field, as the read commands give
+    listed = json.loads(run(*KB, "list", "procedures", "-f", "json").stdout)
+    assert sorted(listed, key=lambda r: r["id"]) == data["procedures"]
+
+
+def test_json_kind_narrows_to_one_kind(run: Run) -> None:
+    data = _json(run, *KB, extra=("--kind", "modality"))
+    full = _json(run, *KB)
+    assert "modalities" in data and "procedures" not in data and "sources" not in data
+    assert data["counts"] == {"modality": 6} and data["count"] == 6
+    assert data["modalities"] == full["modalities"]
+    assert data["data_version"] == full["data_version"], "the data version is the whole knowledge base's"
+
+
+def test_exports_are_byte_identical_and_data_version_ignores_mtimes_and_location(run: Run, kb_dir: Path, tmp_path: Path) -> None:
+    first = run("--data-dir", str(kb_dir), "export", "-f", "json").stdout
+    assert run("--data-dir", str(kb_dir), "export", "-f", "json").stdout == first
+    for path in kb_dir.rglob("*.yaml"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert run("--data-dir", str(kb_dir), "export", "-f", "json").stdout == first, "mtimes do not matter"
+    elsewhere = tmp_path / "elsewhere" / "kb"
+    shutil.copytree(kb_dir, elsewhere)
+    assert run("--data-dir", str(elsewhere), "export", "-f", "json").stdout == first, "nor does where the data lives"
+    for fmt in ("jsonl", "csv", "yaml", "markdown"):
+        a = run("--data-dir", str(kb_dir), "export", "-f", fmt).stdout
+        assert a and a == run("--data-dir", str(elsewhere), "export", "-f", fmt).stdout, fmt
+
+
+def test_data_version_changes_with_a_value_not_with_layout(run: Run, kb_dir: Path) -> None:
+    before = _json(run, "--data-dir", str(kb_dir))["data_version"]
+    tips = kb_dir / "procedures" / "tips.yaml"
+    tips.write_text("# a comment changes no value\n" + tips.read_text().replace("purpose: [therapeutic]", "purpose:\n  - therapeutic"))
+    assert _json(run, "--data-dir", str(kb_dir))["data_version"] == before
+    tips.write_text(tips.read_text().replace("test pearl", "another pearl"))
+    assert _json(run, "--data-dir", str(kb_dir))["data_version"] != before
+
+
+def test_generated_at_is_now_without_source_date_epoch(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    stamp = _json(run, *KB)["generated_at"]
+    assert isinstance(stamp, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
+    assert stamp != "2023-11-14T22:13:20Z"
+
+
+def test_bad_source_date_epoch_is_a_usage_error(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = run(*KB, "export", "-f", "json")
+    assert result.exit_code == 2 and "SOURCE_DATE_EPOCH" in result.stderr and result.stdout == ""
+
+
+# --------------------------------------------------------------------------- jsonl, csv, yaml, markdown
+
+
+def test_jsonl_one_record_per_line_with_record_type_first(run: Run) -> None:
+    result = run(*KB, "export", "-f", "jsonl")
+    assert result.exit_code == 0, result
+    lines = result.stdout.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 24
+    assert all(next(iter(r)) == "record_type" for r in records)
+    assert {r["record_type"] for r in records} == set(KINDS)
+    envelope = _json(run, *KB)
+    for kind, key in ARRAYS.items():
+        assert [{k: v for k, v in r.items() if k != "record_type"} for r in records if r["record_type"] == kind] == envelope[key]
+    only = run(*KB, "export", "-f", "jsonl", "--kind", "source").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in only] == ["test-guideline", "test-study"]
+
+
+def test_csv_one_kind_flat_rows_rfc4180(run: Run, kb_dir: Path) -> None:
+    tips = kb_dir / "procedures" / "tips.yaml"
+    tricky = 'He said "stop, now", then\nleft'
+    tips.write_text(tips.read_text().replace("summary: Test summary of Transjugular intrahepatic portosystemic shunt.", f"summary: {json.dumps(tricky)}"))
+    result = run("--data-dir", str(kb_dir), "export", "-f", "csv")
+    assert result.exit_code == 0, result
+    assert "\r\n" in result.stdout, "RFC 4180 line ends"
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    header, body = rows[0], rows[1:]
+    assert header == _field_order("procedure")
+    assert len(body) == 9 and all(len(r) == len(header) for r in body)
+    by_id = {r[0]: dict(zip(header, r, strict=True)) for r in body}
+    assert by_id["tips"]["summary"] == tricky, "quotes, commas and newlines survive"
+    assert by_id["tips"]["aliases"] == "TIPS; TIPSS"
+    assert by_id["vertebroplasty"]["purpose"] == "therapeutic; palliative"
+    guidance = json.loads(by_id["vertebroplasty"]["guidance"])
+    assert guidance[1]["modality"] == "ct" and guidance[1]["role"] == "adjunct"
+    modalities = list(csv.DictReader(io.StringIO(run(*KB, "export", "-f", "csv", "--kind", "modality").stdout)))
+    assert [m["id"] for m in modalities] == ["cbct", "ct", "ct-fluoroscopy", "fluoroscopy", "mri", "ultrasound"]
+    assert {m["ionising_radiation"] for m in modalities} == {"true", "false"}
+
+
+def test_yaml_is_the_json_envelope(run: Run) -> None:
+    result = run(*KB, "export", "-f", "yaml")
+    assert result.exit_code == 0, result
+    assert YAML(typ="safe").load(result.stdout) == _json(run, *KB)
+
+
+def test_markdown_tables_per_kind_with_disclaimer(run: Run) -> None:
+    out = run(*KB, "export", "-f", "markdown").stdout
+    assert out.startswith("# ")
+    assert "not clinical decision support" in out
+    for heading in ("## Procedures (9)", "## Modalities (6)", "## Access routes (3)", "## Complications (4)", "## Sources (2)"):
+        assert heading in out
+    assert "| id | name | category | system | guidance |" in out
+    assert "| tips | Transjugular intrahepatic portosystemic shunt | shunt | hepatobiliary | fluoroscopy, ultrasound (adjunct) |" in out
+
+
+def test_output_file_and_dash_for_stdout(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "kb.json"
+    result = run(*KB, "export", "-f", "json", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "24 records" in result.stderr
+    assert target.read_text() == run(*KB, "export", "-f", "json", "-o", "-").stdout
+    _no_leftovers(tmp_path, {"kb.json"})
+
+
+@pytest.mark.parametrize("args", [("-f", "xml"), (), ("-f", "json", "-o", "/nonexistent-dir/x.json")], ids=["bad-format", "no-format", "missing-dir"])
+def test_export_usage_errors(run: Run, args: tuple[str, ...]) -> None:
+    result = run(*KB, "export", *args)
+    assert result.exit_code == 2, result
+    assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- sqlite
+
+
+def _sqlite(run: Run, tmp_path: Path, *kb: str) -> Path:
+    target = tmp_path / "irkb.db"
+    result = run(*(kb or KB), "export", "--format", "sqlite", "-o", str(target))
+    assert result.exit_code == 0, result
+    return target
+
+
+def test_sqlite_needs_a_file(run: Run) -> None:
+    for args in ((), ("-o", "-")):
+        result = run(*KB, "export", "-f", "sqlite", *args)
+        assert result.exit_code == 2 and "-o" in result.stderr and result.stdout == ""
+    assert run(*KB, "export", "-f", "sqlite", "--kind", "procedure", "-o", "x.db").exit_code == 2
+
+
+def test_sqlite_normalised_tables_round_trip(run: Run, tmp_path: Path) -> None:
+    db = sqlite3.connect(_sqlite(run, tmp_path))
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    expected = {
+        "procedures",
+        "modalities",
+        "access_routes",
+        "complications",
+        "sources",
+        "procedure_modalities",
+        "procedure_access_routes",
+        "complication_figures",
+        "outcome_figures",
+        "aliases",
+        "record_sources",
+        "metadata",
+    }
+    assert expected <= tables
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    envelope = _json(run, *KB)
+    for kind, table in ARRAYS.items():
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == envelope["counts"][kind]
+    # scalar columns as values, nested ones as JSON text equal to the export's
+    db.row_factory = sqlite3.Row
+    tips = db.execute("SELECT * FROM procedures WHERE id = 'tips'").fetchone()
+    doc = next(p for p in envelope["procedures"] if p["id"] == "tips")
+    assert tips["name"] == doc["name"] and tips["category"] == "shunt" and tips["last_reviewed"] == "2026-01-01"
+    assert json.loads(tips["guidance"]) == doc["guidance"] and json.loads(tips["aliases"]) == doc["aliases"]
+    ct = db.execute("SELECT * FROM modalities WHERE id = 'ct'").fetchone()
+    assert ct["ionising_radiation"] == 1 and ct["speed"] == "step-by-step"
+    # link tables
+    guidance = {tuple(r) for r in db.execute("SELECT procedure_id, modality_id, role, phases FROM procedure_modalities WHERE procedure_id = 'vertebroplasty'")}
+    assert guidance == {("vertebroplasty", "fluoroscopy", "primary", '["targeting", "monitoring"]'), ("vertebroplasty", "ct", "adjunct", '["planning"]')}
+    figure = db.execute(
+        "SELECT severity, severity_scale, percent, low, high, interval, rate_kind, population, source_id, locator "
+        "FROM complication_figures WHERE procedure_id = 'ct-lung-biopsy' AND complication_id = 'pneumothorax'"
+    ).fetchone()
+    assert tuple(figure) == ("minor", "sir-legacy", 20.5, 18.0, 23.0, "ci95", "observed", "test", "test-study", "Table 2")
+    assert db.execute("SELECT rate_kind, high FROM complication_figures WHERE procedure_id = 'vertebroplasty' AND complication_id = 'haemorrhage'").fetchone()[
+        :
+    ] == ("threshold", 4.0)
+    assert db.execute("SELECT record_type, record_id, kind, ambiguous FROM aliases WHERE text = 'TIPSS'").fetchone()[:] == (
+        "procedure",
+        "tips",
+        "abbreviation",
+        0,
+    )
+    assert ("procedure", "tips", "test-guideline") in {tuple(r) for r in db.execute("SELECT record_type, record_id, source_id FROM record_sources")}
+    assert ("tips", "common-femoral-artery") in {tuple(r) for r in db.execute("SELECT * FROM procedure_access_routes")}
+    meta = db.execute("SELECT schema_version, data_version, generated_at FROM metadata").fetchall()
+    assert [tuple(m) for m in meta] == [(envelope["schema_version"], envelope["data_version"], envelope["generated_at"])]
+
+
+def test_sqlite_foreign_keys_hold_and_full_text_search_works(run: Run, tmp_path: Path) -> None:
+    db = sqlite3.connect(_sqlite(run, tmp_path))
+    links = {(r[2], r[3]) for r in db.execute("SELECT * FROM pragma_foreign_key_list('complication_figures')")}
+    assert {("procedures", "procedure_id"), ("complications", "complication_id"), ("sources", "source_id")} <= links
+    assert {r[2] for r in db.execute("SELECT * FROM pragma_foreign_key_list('procedure_modalities')")} == {"procedures", "modalities"}
+    db.execute("PRAGMA foreign_keys = ON")
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+    def search(table: str, query: str) -> list[str]:
+        sql = f"SELECT t.id FROM {table}_fts JOIN {table} t ON t.rowid = {table}_fts.rowid WHERE {table}_fts MATCH ? ORDER BY t.id"
+        return [r[0] for r in db.execute(sql, (query,))]
+
+    assert search("procedures", "TIPSS") == ["tips"], "aliases are searchable"
+    assert search("procedures", "biopsies") == ["cbct-lung-biopsy", "ct-lung-biopsy", "mri-prostate-biopsy"], "names, stemmed"
+    assert search("procedures", "portosystemic") == ["tips"]
+    assert search("complications", "septic") == ["sepsis"]
+    assert search("sources", "cohort") == ["test-study"]
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="sqlite3 shell not installed")
+def test_sqlite_opens_in_the_sqlite3_shell(run: Run, tmp_path: Path) -> None:
+    target = _sqlite(run, tmp_path)
+    query = "SELECT p.id FROM procedures_fts f JOIN procedures p ON p.rowid = f.rowid WHERE procedures_fts MATCH 'TIPSS'; SELECT count(*) FROM sqlite_master;"
+    shell = subprocess.run(["sqlite3", str(target), query], capture_output=True, text=True, timeout=60)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.splitlines()[0] == "tips"
+
+
+def test_sqlite_replaces_an_existing_file(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "irkb.db"
+    target.write_text("not a database")
+    assert run(*KB, "export", "-f", "sqlite", "-o", str(target)).exit_code == 0
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM procedures").fetchone()[0] == 9
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _no_leftovers(directory: Path, keep: set[str]) -> None:
+    assert {p.name for p in directory.iterdir() if p.name != "cache"} == keep, "no temporary or partial file left behind"
+
+
+def test_failed_sqlite_export_leaves_the_old_file_untouched(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import irkb.export
+
+    target = tmp_path / "irkb.db"
+    assert run(*KB, "export", "-f", "sqlite", "-o", str(target)).exit_code == 0
+    before = target.read_bytes()
+
+    def boom(self: object) -> None:
+        raise RuntimeError("simulated failure halfway through")
+
+    monkeypatch.setattr(irkb.export._LinkTables, "write", boom)
+    result = run(*KB, "export", "-f", "sqlite", "-o", str(target))
+    assert result.exit_code == 70 and "simulated failure" in result.stderr
+    assert target.read_bytes() == before
+    _no_leftovers(tmp_path, {"irkb.db"})
+    fresh = tmp_path / "fresh.db"
+    assert run(*KB, "export", "-f", "sqlite", "-o", str(fresh)).exit_code == 70
+    _no_leftovers(tmp_path, {"irkb.db"})
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_failed_text_export_leaves_the_old_file_untouched(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    import irkb.atomic
+
+    target = tmp_path / f"irkb.{fmt}"
+    target.write_text("previous export\n")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(irkb.atomic.os, "fsync", disk_full)
+    result = run(*KB, "export", "-f", fmt, "-o", str(target))
+    assert result.exit_code == 70 and "No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert target.read_text() == "previous export\n"
+    _no_leftovers(tmp_path, {target.name})
+
+
+def test_progress_callback_counts_every_record(tmp_path: Path) -> None:
+    from irkb.export import ExportFormat, export, snapshot
+    from irkb.store import load
+
+    snap = snapshot(load(MINI_KB).catalog)
+    for fmt in ExportFormat:
+        seen: list[tuple[int, int]] = []
+        export(snap, fmt, tmp_path / f"out.{fmt.value}", progress=lambda done, total, seen=seen: seen.append((done, total)))  # type: ignore[misc]
+        total = 9 if fmt == ExportFormat.CSV else 24  # csv holds one kind
+        assert seen == [(done, total) for done in range(1, total + 1)], fmt
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(run: Run) -> None:
+    result = run(*KB, "export", "-f", "jsonl")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def test_every_shipped_record_validates_against_its_json_schema() -> None:
+    """Other tools validate irkb data with the published schemas: every shipped record must pass them."""
+    import jsonschema
+
+    from irkb.schema import SCHEMA_BASE, file_name
+    from irkb.store import load
+
+    kb = load(ROOT / "data")
+    checked = 0
+    for kind in KINDS:
+        schema = json.loads((ROOT / "schemas" / file_name(kind)).read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["$id"] == SCHEMA_BASE + file_name(kind) and "/schemas/1." in schema["$id"]
+        validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        docs = kb.catalog.docs(kind)
+        assert docs, f"no shipped {kind} records"
+        for doc in docs:
+            errors = sorted(validator.iter_errors(json.loads(json.dumps(doc))), key=lambda e: list(e.absolute_path))
+            assert not errors, f"{kind} {doc['id']}: " + "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+            checked += 1
+    assert checked == kb.count()
+
+
+def test_exported_records_validate_against_the_schemas(run: Run) -> None:
+    import jsonschema
+
+    from irkb.schema import schema_for
+
+    envelope = _json(run, *KB)
+    for kind, key in ARRAYS.items():
+        validator = jsonschema.Draft202012Validator(schema_for(kind))
+        for record in envelope[key]:
+            assert not list(validator.iter_errors(record)), (kind, record["id"])
