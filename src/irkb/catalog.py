@@ -19,7 +19,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -105,11 +105,56 @@ def scan(data_dir: Path) -> list[FileStat]:
     return out
 
 
+class _Rows(list[Any]):
+    """A query's rows, read in full (so a damaged page is found inside ``execute``)."""
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+
+class _Connection:
+    """The catalog's SQLite connection, with a way back from a damaged file.
+
+    SQLite finds a corrupt page only when a query reads it, long after the catalog was opened.
+    A read outside a transaction that hits one (SQLITE_CORRUPT, SQLITE_NOTADB, or text that is
+    no longer UTF-8) rebuilds the catalog from the data files, once, and runs again: a damaged
+    cache costs time, never an answer. Anything else, and a second failure, is raised as before.
+    """
+
+    def __init__(self, raw: sqlite3.Connection, rebuild: Callable[[], sqlite3.Connection] | None) -> None:
+        self.raw = raw
+        self._rebuild = rebuild
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        try:
+            return _Rows(self.raw.execute(sql, params).fetchall())
+        except sqlite3.DatabaseError as exc:
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            damaged = code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or str(exc).startswith("Could not decode")
+            if not damaged or self._rebuild is None or self.raw.in_transaction:
+                raise
+            rebuild, self._rebuild = self._rebuild, None
+            self.raw = rebuild()
+            return _Rows(self.raw.execute(sql, params).fetchall())
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.raw.executemany(sql, rows)
+
+    def executescript(self, script: str) -> None:
+        self.raw.executescript(script)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class Catalog:
     """Read access to a compiled knowledge base. Open with ``Catalog.open(data_dir)``."""
 
     def __init__(self, db: sqlite3.Connection, data_dir: Path, location: Path | None) -> None:
-        self.db = db
+        self.db = _Connection(db, self._rebuilt if location is not None else None)
         self.data_dir = data_dir
         self.location = location
         self._doc_cache: dict[tuple[str, str], dict[str, Any]] = {}
@@ -147,7 +192,10 @@ class Catalog:
         catalog = cls(db, data_dir, location)
         catalog._init_schema()
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        wanted = {"format": CACHE_FORMAT, "code": _code_fingerprint(), "data_dir": str(data_dir)}
+        from .limits import Limits
+
+        limits = Limits.from_env()  # a record read under other limits may pass or fail differently now
+        wanted = {"format": CACHE_FORMAT, "code": _code_fingerprint(), "data_dir": str(data_dir), "limits": f"{limits.max_file_bytes}:{limits.max_depth}"}
         if meta and any(meta.get(k) != v for k, v in wanted.items()):
             db.close()
             _remove_db(location)
@@ -159,6 +207,17 @@ class Catalog:
             with catalog._write():
                 db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(wanted.items()))
         return catalog
+
+    def _rebuilt(self) -> sqlite3.Connection:
+        """The connection to a fresh catalog, after a read found this one's file damaged."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.raw.close()
+        if self.location is not None:
+            _remove_db(self.location)
+        fresh = Catalog.open(self.data_dir)
+        self.location = fresh.location
+        self._doc_cache.clear()
+        return fresh.db.raw
 
     def _init_schema(self) -> None:
         self.db.executescript(SCHEMA)
@@ -177,26 +236,36 @@ class Catalog:
 
     def refresh(self, *, progress: bool = False) -> int:
         """Bring the catalog in line with the files; return how many files were (re)loaded."""
+        from .limits import Limits
+
         found = scan(self.data_dir)
-        known = {row[0]: (row[1], row[2], row[3]) for row in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
-        changed = [f for f in found if known.get(f.rel, (None, None))[:2] != (f.size, f.mtime_ns)]
+        # Past IRKB_MAX_RECORDS files are not read; each gets a too-many-records problem instead.
+        limit = Limits.from_env().max_records
+        over = {f.rel for f in found[limit:]}
+        known, skipped = self._known()
+        changed = self._changed(found, known, over, skipped)
         removed = set(known) - {f.rel for f in found}
         if not changed and not removed:
             return 0
         with self._write():
             # Re-read what another process may have written while we waited for the lock.
-            known = {row[0]: (row[1], row[2], row[3]) for row in self.db.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
-            changed = [f for f in found if known.get(f.rel, (None, None))[:2] != (f.size, f.mtime_ns)]
+            known, skipped = self._known()
+            changed = self._changed(found, known, over, skipped)
             removed = set(known) - {f.rel for f in found}
+            redo = over | skipped if over != skipped else set()
             if removed or changed:
                 # a file that lost a duplicate-id race may win now: load those again too
-                losers = {r[0] for r in self.db.execute("SELECT path FROM files WHERE problems LIKE '%duplicate-id%'")}
+                redo |= {r[0] for r in self.db.execute("SELECT path FROM files WHERE problems LIKE '%duplicate-id%'")}
                 changed_paths = {f.rel for f in changed}
-                changed += [f for f in found if f.rel in losers and f.rel not in changed_paths]
+                changed += [f for f in found if f.rel in redo and f.rel not in changed_paths]
             for rel in removed:
                 self._delete(rel)
                 self.db.execute("DELETE FROM files WHERE path = ?", (rel,))
-            todo = [f for f in changed if not self._same_content(f, known.get(f.rel))]
+            todo = [f for f in changed if f.rel in redo or not self._same_content(f, known.get(f.rel))]
+            for stat in todo:
+                if stat.rel in over:
+                    self._skip(stat, limit)
+            todo = [f for f in todo if f.rel not in over]
             bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
             for count, (stat, result) in enumerate(zip(todo, _compile_all(todo, self.data_dir), strict=True)):
                 self._load(stat, result)
@@ -206,6 +275,41 @@ class Catalog:
                 bar(-1)
             self.db.execute("DELETE FROM derived")
         return len(todo)
+
+    def _known(self) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
+        """(path -> (size, mtime_ns, sha256)) of every file, and the paths left unread as over the limit."""
+        known, skipped = {}, set()
+        for path, size, mtime_ns, sha, over in self.db.execute("SELECT path, size, mtime_ns, sha256, instr(problems, '\"too-many-records\"') FROM files"):
+            known[path] = (size, mtime_ns, sha)
+            if over:
+                skipped.add(path)
+        return known, skipped
+
+    @staticmethod
+    def _changed(found: list[FileStat], known: dict[str, tuple[Any, ...]], over: set[str], skipped: set[str]) -> list[FileStat]:
+        """Files whose size or mtime changed, or that crossed the IRKB_MAX_RECORDS line either way."""
+        flipped = over ^ skipped
+        return [f for f in found if known.get(f.rel, (None, None))[:2] != (f.size, f.mtime_ns) or f.rel in flipped]
+
+    def _skip(self, stat: FileStat, limit: int) -> None:
+        """Record a file past IRKB_MAX_RECORDS as not read, with a problem saying why."""
+        from .loader import display_path
+
+        self._delete(stat.rel)
+        display = display_path(stat.path, self.data_dir)
+        problem = Problem(
+            display,
+            0,
+            0,
+            "too-many-records",
+            f"not read: the knowledge base holds more than {limit} files",
+            "error",
+            "raise IRKB_MAX_RECORDS, or remove files that are not records",
+        )
+        self.db.execute(
+            "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, display) VALUES (?,?,?,?,?,?,?,?,?)",
+            (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, json.dumps([problem.to_dict()]), "[]", display),
+        )
 
     def _same_content(self, stat: FileStat, known: tuple[Any, ...] | None) -> bool:
         """Only the mtime changed (a touch, a checkout): keep the compiled record, update the stat."""

@@ -1,16 +1,21 @@
 """The only code that reads ``data/``: YAML files in, records and located problems out.
 
 Nothing here raises for bad data. Every file goes through the same steps, each of which can
-stop it with a ``Problem``: read (size, encoding, symlinks), guard (nesting depth, anchors and
-aliases), parse (ruamel.yaml safe loader, YAML 1.2, duplicate keys rejected, no tags), validate
-(pydantic), check (per-record rules in ``checks``). Positions come from a second, round-trip
-parse, done only for files that have a problem to locate: the fast path never pays for it.
+stop it with a ``Problem``: read (inside the data directory, a regular file, size, UTF-8),
+guard (nesting depth, aliases, tags: checked on parser events, before anything is built),
+parse (ruamel.yaml's safe loader, YAML 1.2, duplicate keys rejected, impossible dates and
+numbers refused), validate (pydantic), check (per-record rules in ``checks``). Positions come
+from a second pass over the parser's events, made only for files that have a problem to
+locate: the fast path never pays for it. The limits are in ``limits`` (README, "Limits on input").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,6 +51,7 @@ class LoadedFile:
     record: Record | None
     problems: list[Problem] = field(default_factory=list)
     refs: list[Reference] = field(default_factory=list)
+    sha256: str | None = None  # of the bytes read; None when the file was not read
 
 
 # --------------------------------------------------------------------------- parsing
@@ -58,11 +64,12 @@ INT_BOUND = 2**63 - 1
 class ScalarError(ValueError):
     """A scalar the YAML resolver typed (a date, a number) whose value is impossible."""
 
-    def __init__(self, code: str, message: str, mark: Any) -> None:
+    def __init__(self, code: str, message: str, mark: Any, hint: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.problem_mark = mark
+        self.hint = hint
 
 
 def _constructor() -> Any:
@@ -74,32 +81,35 @@ def _constructor() -> Any:
     """
     from ruamel.yaml.constructor import SafeConstructor
 
-    class StrictConstructor(SafeConstructor):  # type: ignore[misc]
+    class StrictConstructor(SafeConstructor):
         def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
             try:
                 return super().construct_yaml_timestamp(node, values)
             except ValueError as exc:
-                raise ScalarError("invalid-date", f"'{node.value}' is not a valid date: {exc}", node.start_mark) from None
+                raise ScalarError("invalid-date", f"'{node.value}' is not a valid date: {exc}", node.start_mark, "write dates as YYYY-MM-DD") from None
 
         def construct_yaml_int(self, node: Any) -> Any:
             try:
                 value = super().construct_yaml_int(node)
             except ValueError:
-                raise ScalarError("out-of-range", f"number '{_clip(node.value)}' is too long", node.start_mark) from None
+                raise ScalarError("out-of-range", f"number '{_clip(node.value)}' is too long", node.start_mark, _NUMBER_HINT) from None
             if not -INT_BOUND <= value <= INT_BOUND:
-                raise ScalarError("out-of-range", f"number '{_clip(node.value)}' does not fit in 64 bits", node.start_mark)
+                raise ScalarError("out-of-range", f"number '{_clip(node.value)}' does not fit in 64 bits", node.start_mark, _NUMBER_HINT)
             return value
 
         def construct_yaml_float(self, node: Any) -> Any:
             value = super().construct_yaml_float(node)
             if value != value or value in (float("inf"), float("-inf")):
-                raise ScalarError("out-of-range", f"'{_clip(node.value)}' is not a finite number", node.start_mark)
+                raise ScalarError("out-of-range", f"'{_clip(node.value)}' is not a finite number", node.start_mark, _NUMBER_HINT)
             return value
 
     StrictConstructor.add_constructor("tag:yaml.org,2002:timestamp", StrictConstructor.construct_yaml_timestamp)
     StrictConstructor.add_constructor("tag:yaml.org,2002:int", StrictConstructor.construct_yaml_int)
     StrictConstructor.add_constructor("tag:yaml.org,2002:float", StrictConstructor.construct_yaml_float)
     return StrictConstructor
+
+
+_NUMBER_HINT = "quote the value if it is meant as text"
 
 
 def _clip(text: str, width: int = 40) -> str:
@@ -143,7 +153,7 @@ def _events(text: str) -> Iterator[Any]:
     Both keep their own stack instead of recursing, so no nesting depth can crash them.
     """
     try:
-        from ruamel.yaml.cyaml import CParser
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C extension
         from ruamel.yaml import YAML
 
@@ -157,7 +167,7 @@ def _events(text: str) -> Iterator[Any]:
         parser.dispose()
 
 
-def guard(text: str, max_depth: int) -> tuple[str, int, int] | None:
+def guard(text: str, max_depth: int, *, aliases: bool = True, tags: bool = True) -> tuple[str, int, int] | None:
     """The first construct irkb refuses before loading: ``(code, line, col)``, or None.
 
     Codes: ``too-deep`` (collections nested deeper than ``max_depth``), ``yaml-alias`` (an alias:
@@ -171,9 +181,9 @@ def guard(text: str, max_depth: int) -> tuple[str, int, int] | None:
     depth = 0
     try:
         for event in _events(text):
-            if isinstance(event, AliasEvent):
+            if aliases and isinstance(event, AliasEvent):
                 return "yaml-alias", event.start_mark.line + 1, event.start_mark.column + 1
-            if isinstance(event, NodeEvent) and getattr(event, "tag", None) is not None and not _implicit(event):
+            if tags and isinstance(event, NodeEvent) and getattr(event, "tag", None) is not None:  # only a written tag sets it
                 return "yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1
             if isinstance(event, CollectionStartEvent):
                 depth += 1
@@ -188,32 +198,95 @@ def guard(text: str, max_depth: int) -> tuple[str, int, int] | None:
     return None
 
 
-def _implicit(event: Any) -> bool:
-    """Whether a node's tag was resolved by the parser rather than written in the file."""
-    implicit = getattr(event, "implicit", False)
-    return bool(implicit[0] if isinstance(implicit, tuple) else implicit)
-
-
 def find_excess_depth(text: str, max_depth: int) -> tuple[int, int] | None:
-    """Where nesting first exceeds ``max_depth``, or None (see ``guard``)."""
-    found = guard(text, max_depth)
-    return found[1:] if found and found[0] == "too-deep" else None
+    """Where nesting first exceeds ``max_depth``, or None (``guard`` for depth alone)."""
+    found = guard(text, max_depth, aliases=False, tags=False)
+    return (found[1], found[2]) if found else None
 
 
 def find_alias(text: str) -> tuple[int, int] | None:
-    """Position of the first YAML alias (``*name``), or None (see ``guard``)."""
-    found = guard(text, 10**9)
-    return found[1:] if found and found[0] == "yaml-alias" else None
+    """Position of the first YAML alias (``*name``), or None (``guard`` for aliases alone)."""
+    found = guard(text, 2**62, tags=False)
+    return (found[1], found[2]) if found else None
 
 
-@lru_cache(maxsize=64)
-def _round_trip(text: str) -> Any:
-    from ruamel.yaml import YAML
+@dataclass
+class _Frame:
+    """An open collection while indexing positions."""
 
+    path: tuple[Any, ...] | None  # None: inside a complex key, nothing to record
+    is_map: bool
+    next_index: int = 0
+    key: Any = None
+    key_mark: tuple[int, int] = (1, 1)
+    awaiting_key: bool = True
+
+
+_COMPLEX_KEY = object()
+
+
+@dataclass
+class _Positions:
+    """Where every node of a document starts, by path, and where each mapping key stands."""
+
+    values: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+    keys: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+    top_keys: list[tuple[int, int]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4)  # problems come file by file; a few large indexes at most stay in memory
+def _positions(text: str) -> _Positions:
+    """Positions of the document's nodes, from the parser's events (C speed, no recursion, no tree).
+
+    Built once per text and only when a problem needs locating. A syntax error part-way leaves
+    the positions found before it.
+    """
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, MappingStartEvent, NodeEvent, ScalarEvent
+
+    out = _Positions()
+    stack: list[_Frame] = []
     try:
-        return YAML(typ="rt", pure=True).load(text)
+        for event in _events(text):
+            if isinstance(event, CollectionEndEvent):
+                frame = stack.pop()
+                if stack and stack[-1].is_map and stack[-1].key is _COMPLEX_KEY and frame.path is None and stack[-1].awaiting_key:
+                    stack[-1].awaiting_key = False
+                continue
+            if not isinstance(event, NodeEvent):
+                continue
+            mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+            path: tuple[Any, ...] | None
+            if not stack:
+                path = ()
+            else:
+                parent = stack[-1]
+                if parent.path is None:
+                    path = None
+                elif not parent.is_map:
+                    path = (*parent.path, parent.next_index)
+                    parent.next_index += 1
+                elif parent.awaiting_key:
+                    parent.key_mark = mark
+                    if parent.path == ():
+                        out.top_keys.append(mark)
+                    if isinstance(event, ScalarEvent):
+                        parent.key, parent.awaiting_key = event.value, False
+                    else:  # a collection as a key: skip it, then expect its value
+                        parent.key = _COMPLEX_KEY
+                        stack.append(_Frame(None, isinstance(event, MappingStartEvent)))
+                    continue
+                else:
+                    path = (*parent.path, parent.key) if parent.key is not _COMPLEX_KEY else None
+                    if path is not None:
+                        out.keys.setdefault(path, parent.key_mark)
+                    parent.key, parent.awaiting_key = None, True
+            if path is not None:
+                out.values.setdefault(path, mark)
+            if isinstance(event, CollectionStartEvent):
+                stack.append(_Frame(path, isinstance(event, MappingStartEvent)))
     except Exception:
-        return None
+        pass  # a syntax error: keep what was found
+    return out
 
 
 def locate(text: str, loc: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:
@@ -222,30 +295,14 @@ def locate(text: str, loc: tuple[str | int, ...], at_key: bool = False) -> tuple
     With ``at_key`` the position of the mapping key rather than its value. When the path runs
     out (a missing field), the position of the deepest node that exists.
     """
-    node: Any = _round_trip(text)
-    line, col = 1, 1
-    if node is None:
-        return line, col
-    if hasattr(node, "lc"):
-        line, col = node.lc.line + 1, node.lc.col + 1
-    current: Any = node
-    for i, step in enumerate(loc):
-        last = i == len(loc) - 1
-        node = current
-        try:
-            if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
-                ln, cl = getattr(node, "lc").item(step)  # noqa: B009
-                current = node[step]
-            elif isinstance(step, str) and isinstance(node, dict) and step in node:
-                lc = getattr(node, "lc")  # noqa: B009
-                ln, cl = lc.key(step) if (last and at_key) else lc.value(step)
-                current = node[step]
-            else:
-                break
-        except (AttributeError, KeyError, TypeError, IndexError):
+    found = _positions(text)
+    where = found.values.get((), (1, 1))
+    for end in range(1, len(loc) + 1):
+        path = tuple(loc[:end])
+        if path not in found.values:
             break
-        line, col = ln + 1, cl + 1
-    return line, col
+        where = found.keys.get(path, found.values[path]) if at_key and end == len(loc) else found.values[path]
+    return where
 
 
 # --------------------------------------------------------------------------- pydantic errors
@@ -267,6 +324,8 @@ _TYPE_CODES = {
     "union_tag_invalid": "wrong-type",
 }
 _UNION_TAGS = {"text", "cited"}
+# A 1 MiB file can hold a list of 200,000 wrong values: past this many, one line says how many more.
+MAX_PROBLEMS_PER_FILE = 100
 
 
 def _code_for(error_type: str) -> str:
@@ -335,13 +394,34 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def validation_problems(exc: ValidationError, model: type[Record], text: str, display: str) -> list[Problem]:
-    """Turn a pydantic ``ValidationError`` into located problems, one per error."""
+def _strip_union_tags(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """``loc`` without pydantic's union tags ('text', 'cited'), told apart from real fields by the data.
+
+    ``('pearls', 0, 'text')`` names the tag of a plain-text pearl, but ``('aliases', 0, 'text')``
+    names a field: a step is a tag exactly when the data there is not a mapping holding that key.
+    """
+    out: list[str | int] = []
+    node = data
+    for step in loc:
+        if step in _UNION_TAGS and not (isinstance(node, dict) and step in node):
+            continue
+        out.append(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(out)
+
+
+def validation_problems(exc: ValidationError, model: type[Record], text: str, display: str, data: Any = None) -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into located problems, one per error (``data``: what was validated)."""
     problems = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(step for step in error["loc"] if step not in _UNION_TAGS)
+    errors = exc.errors(include_url=False)
+    for error in errors[:MAX_PROBLEMS_PER_FILE]:
+        loc = _strip_union_tags(tuple(error["loc"]), data)
         code = _code_for(error["type"])
-        line, col = locate(text, loc, at_key=code == "unknown-field")
+        # an empty value has no position of its own (ruamel gives the next line): point at its key
+        line, col = locate(text, loc, at_key=code == "unknown-field" or (error.get("input", 0) is None and bool(loc)))
         if code == "unknown-field":
             message = f"unknown field '{loc[-1]}'" + (f" in {dotted(loc[:-1])}" if len(loc) > 1 else "")
         elif code == "missing-field":
@@ -352,6 +432,20 @@ def validation_problems(exc: ValidationError, model: type[Record], text: str, di
             if code in ("invalid-value", "invalid-format", "wrong-type", "out-of-range") and _short(value):
                 message += f" (got {value!r})"
         problems.append(Problem(display, line, col, code, message, "error", _hint_for(code, error, model, loc)))
+    if len(errors) > MAX_PROBLEMS_PER_FILE:
+        rest = len(errors) - MAX_PROBLEMS_PER_FILE
+        last = problems[-1]
+        problems.append(
+            Problem(
+                display,
+                last.line,
+                last.col,
+                "too-many-problems",
+                f"{rest} more problems in this file are not listed",
+                "error",
+                "fix the ones above and run again",
+            )
+        )
     return problems
 
 
@@ -363,36 +457,54 @@ def _short(value: Any) -> bool:
 
 
 def read_text(path: Path, display: str, data_root: Path, limits: Limits) -> tuple[str | None, Problem | None]:
-    """The file's text, or a problem saying why it cannot be read."""
+    """The file's text, or a problem saying why it cannot be read (see ``read_bytes``, ``decode``)."""
+    raw, problem = read_bytes(path, display, data_root, limits)
+    return (None, problem) if raw is None else decode(raw, display)
+
+
+def read_bytes(path: Path, display: str, data_root: Path, limits: Limits) -> tuple[bytes | None, Problem | None]:
+    """The file's bytes, or a problem saying why it cannot be read.
+
+    The file must resolve inside the data directory (a symbolic link may not lead out of it),
+    be a regular file (a FIFO or device is never opened for a blocking read) and hold at most
+    ``limits.max_file_bytes``.
+    """
     try:
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(data_root.resolve()):
-                return None, Problem(
-                    display,
-                    0,
-                    0,
-                    "symlink-outside",
-                    f"symbolic link points outside the data directory ({target})",
-                    "error",
-                    "copy the file into the knowledge base instead of linking to it",
-                )
-        if not path.is_file():
-            return None, Problem(display, 0, 0, "not-a-file", "not a regular file", "error")
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            return None, Problem(
-                display,
-                0,
-                0,
-                "file-too-large",
-                f"file is {size} bytes; the limit is {limits.max_file_bytes}",
-                "error",
-                "split the record, or raise IRKB_MAX_FILE_BYTES",
-            )
-        raw = path.read_bytes()
+        target = path.resolve()
+        inside = target.is_relative_to(data_root.resolve())
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic-link loop (Python < 3.13)
+        return None, Problem(display, 0, 0, "unreadable-file", f"cannot resolve the path: {exc}", "error", "remove the looping symbolic link")
+    if not inside:
+        return None, Problem(
+            display,
+            0,
+            0,
+            "symlink-outside",
+            f"a symbolic link leads outside the data directory (to {target})",
+            "error",
+            "copy the file into the knowledge base instead of linking to it",
+        )
+    try:
+        raw = _read_regular(path, limits.max_file_bytes)
     except OSError as exc:
-        return None, Problem(display, 0, 0, "unreadable-file", f"cannot read file: {exc.strerror or exc}", "error")
+        return None, Problem(display, 0, 0, "unreadable-file", f"cannot read file: {exc.strerror or exc}", "error", "check the file's permissions")
+    if raw is None:
+        return None, Problem(display, 0, 0, "not-a-file", "not a regular file", "error", "records are plain .yaml files")
+    if isinstance(raw, int):
+        return None, Problem(
+            display,
+            0,
+            0,
+            "file-too-large",
+            f"file is larger than the limit of {limits.max_file_bytes} bytes ({raw} bytes)",
+            "error",
+            "split the record, or raise IRKB_MAX_FILE_BYTES",
+        )
+    return raw, None
+
+
+def decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
+    """UTF-8 text (a byte-order mark is allowed and dropped) without NUL, or a located problem."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -406,29 +518,49 @@ def read_text(path: Path, display: str, data_root: Path, limits: Limits) -> tupl
     return text, None
 
 
+def _read_regular(path: Path, limit: int) -> bytes | int | None:
+    """The bytes of a regular file; its size (an int) when over ``limit``; None when not a regular file.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO cannot hang the read
+    and a file swapped between a check and the read is still bounded.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > limit:
+            return info.st_size
+        # in chunks: read(limit + 1) would allocate the whole limit up front, however large it is set
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := handle.read(min(1 << 20, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                return total
+    return b"".join(chunks)
+
+
 def load_text(text: str, kind: str, display: str, stem: str, limits: Limits, today: dt.date | None = None) -> LoadedFile:
     """Load one record of ``kind`` from YAML text. Never raises for bad data."""
+    return _printable_problems(_load_text(text, kind, display, stem, limits, today))
+
+
+def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, today: dt.date | None) -> LoadedFile:
     from . import checks
 
     model = RECORD_TYPES[kind]
     result = LoadedFile(Path(display), display, kind, None)
-    where = find_excess_depth(text, limits.max_depth)
-    if where:
-        result.problems.append(
-            Problem(
-                display, *where, "too-deep", f"nesting is deeper than {limits.max_depth} levels", "error", "raise IRKB_MAX_DEPTH if the record really needs it"
-            )
-        )
-        return result
-    where = find_alias(text)
-    if where:
-        result.problems.append(
-            Problem(display, *where, "yaml-alias", "YAML anchors and aliases are not allowed in irkb data", "error", "write the value out in full")
-        )
+    refused = guard(text, limits.max_depth)
+    if refused:
+        code, line, col = refused
+        what, fix = _REFUSED[code]
+        result.problems.append(Problem(display, line, col, code, what.format(depth=limits.max_depth), "error", fix))
         return result
     try:
         data = parse_yaml(text)
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - guard bounds the depth first
         result.problems.append(Problem(display, 1, 1, "too-deep", "nesting is too deep to parse", "error"))
         return result
     except Exception as exc:  # ruamel raises many error classes; all are problems in the file
@@ -438,24 +570,60 @@ def load_text(text: str, kind: str, display: str, stem: str, limits: Limits, tod
         result.problems.append(Problem(display, 1, 1, "empty-file", "file holds no record", "error", f"run 'irkb new {kind} {stem}' for a template"))
         return result
     if not isinstance(data, dict):
-        result.problems.append(Problem(display, 1, 1, "not-a-mapping", f"a record must be a mapping of field: value, not a {_yaml_type(data)}", "error"))
+        line, col = _root_position(text)
+        result.problems.append(
+            Problem(
+                display,
+                line,
+                col,
+                "not-a-mapping",
+                f"a record must be a mapping of field: value, not a {_yaml_type(data)}",
+                "error",
+                "write one 'field: value' per line",
+            )
+        )
         return result
-    if not all(isinstance(k, str) for k in data):
-        bad = next(k for k in data if not isinstance(k, str))
-        line, col = locate(text, ())
-        result.problems.append(Problem(display, line, col, "invalid-key", f"field names must be text, not {bad!r}", "error"))
-        return result
+    for index, key in enumerate(data):
+        if not isinstance(key, str):
+            line, col = _key_position(text, index)
+            result.problems.append(Problem(display, line, col, "invalid-key", f"field names must be text, not {_clip(repr(key))}", "error"))
+            return result
     try:
         record = model.model_validate(data)
+        refs = checks.references(record)
+        found = list(checks.record_checks(record, stem, today or dt.date.today()))
     except ValidationError as exc:
-        result.problems.extend(validation_problems(exc, model, text, display))
+        result.problems.extend(validation_problems(exc, model, text, display, data))
+        return result
+    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
+        # A rule that trips over a value nobody foresaw (a count too large to divide, say)
+        # costs this file, never the run: the curator still gets every other problem.
+        result.problems.append(
+            Problem(
+                display,
+                1,
+                1,
+                "invalid-record",
+                f"record could not be checked: {type(exc).__name__}: {_clip(str(exc), 120)}",
+                "error",
+                "look for an extreme value",
+            )
+        )
         return result
     result.record = record
-    result.refs = checks.references(record)
-    for loc, code, message, level, hint in checks.record_checks(record, stem, today or dt.date.today()):
+    result.refs = refs
+    for loc, code, message, level, hint in found:
         line, col = locate(text, loc or ("id",))
         result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
     return result
+
+
+# code -> (message, hint) of the constructs ``guard`` refuses.
+_REFUSED = {
+    "too-deep": ("nesting is deeper than {depth} levels", "flatten the record, or raise IRKB_MAX_DEPTH if it really needs the depth"),
+    "yaml-alias": ("YAML anchors and aliases are not allowed in irkb data", "write the value out in full"),
+    "yaml-tag": ("YAML tags (!tag, !!type) are not allowed in irkb data", "remove the tag; a quoted value is always text"),
+}
 
 
 def _yaml_type(value: Any) -> str:
@@ -463,10 +631,38 @@ def _yaml_type(value: Any) -> str:
         return "list"
     if isinstance(value, str):
         return "text value"
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "date"
     return type(value).__name__
 
 
+def _root_position(text: str) -> tuple[int, int]:
+    """Line and column where the document's top node starts (after comments and directives)."""
+    from ruamel.yaml.events import NodeEvent
+
+    try:
+        for event in _events(text):
+            if isinstance(event, NodeEvent):
+                return event.start_mark.line + 1, event.start_mark.column + 1
+    except Exception:
+        pass
+    return 1, 1
+
+
+def _key_position(text: str, index: int) -> tuple[int, int]:
+    """Line and column of the ``index``-th key of the top-level mapping."""
+    keys = _positions(text).top_keys
+    return keys[index] if index < len(keys) else _root_position(text)
+
+
 def _yaml_problem(exc: Exception, display: str) -> Problem:
+    if isinstance(exc, ScalarError):
+        mark = exc.problem_mark
+        return Problem(display, mark.line + 1, mark.column + 1, exc.code, exc.message, "error", exc.hint)
     name = type(exc).__name__
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -487,14 +683,40 @@ def _yaml_problem(exc: Exception, display: str) -> Problem:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """The path shown in problems: relative to the working directory when inside it."""
+    """The path shown in problems: relative to the working directory when inside it.
+
+    Symbolic links are not followed: a problem names the file the curator has, not its target.
+    Characters that are not printable are escaped (see ``printable``).
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        shown = str(Path(os.path.abspath(path)).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
         try:
-            return str(Path(root.name) / path.relative_to(root))
+            shown = str(Path(root.name) / path.relative_to(root))
         except ValueError:
-            return str(path)
+            shown = str(path)
+    return printable(shown)
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\n``, ``\\u202e``).
+
+    File names and keys come from the data: a newline in one must not forge a line of
+    ``validate`` output (or a CI annotation), nor a bidi control disguise what a line says.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _printable_problems(result: LoadedFile) -> LoadedFile:
+    from dataclasses import replace
+
+    result.problems = [
+        p if p.message.isprintable() and (p.hint or "").isprintable() else replace(p, message=printable(p.message), hint=p.hint and printable(p.hint))
+        for p in result.problems
+    ]
+    return result
 
 
 def iter_data_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -511,8 +733,16 @@ def iter_data_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
 
 def load_file(kind: str, path: Path, data_dir: Path, limits: Limits, today: dt.date | None = None) -> LoadedFile:
     """Load one data file of ``kind``; every failure becomes a problem."""
+    return _printable_problems(_load_file(kind, path, data_dir, limits, today))
+
+
+def _load_file(kind: str, path: Path, data_dir: Path, limits: Limits, today: dt.date | None) -> LoadedFile:
     display = display_path(path, data_dir)
-    if path.is_dir() and not path.is_symlink():
+    try:
+        is_directory = stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        is_directory = False  # gone or unreadable: reading it below says which
+    if is_directory:
         return LoadedFile(
             path,
             display,
@@ -521,12 +751,18 @@ def load_file(kind: str, path: Path, data_dir: Path, limits: Limits, today: dt.d
             [Problem(display, 0, 0, "unexpected-directory", "directories are not read here", "warning", "records live directly in the kind's folder")],
         )
     if path.suffix != ALLOWED_SUFFIX:
-        hint = f"rename it to {path.stem}.yaml" if path.suffix in (".yml", ".YAML", ".YML") else "only .yaml files are records"
+        hint = f"rename it to {path.stem}.yaml" if path.suffix.lower() in (".yml", ".yaml") else "only .yaml files are records"
         return LoadedFile(path, display, kind, None, [Problem(display, 0, 0, "wrong-extension", f"'{path.name}' is not a .yaml file", "error", hint)])
-    text, problem = read_text(path, display, data_dir, limits)
-    if text is None:
+    raw, problem = read_bytes(path, display, data_dir, limits)
+    if raw is None:
         assert problem is not None
         return LoadedFile(path, display, kind, None, [problem])
+    digest = hashlib.sha256(raw).hexdigest()
+    text, problem = decode(raw, display)
+    if text is None:
+        assert problem is not None
+        return LoadedFile(path, display, kind, None, [problem], sha256=digest)
     result = load_text(text, kind, display, path.stem, limits, today)
     result.path = path
+    result.sha256 = digest
     return result
