@@ -27,8 +27,9 @@ from typing import Any
 
 from . import __version__
 from .errors import Problem
+from .vocab import normalise
 
-CACHE_FORMAT = "3"
+CACHE_FORMAT = "5"
 KINDS = ("procedure", "modality", "access-route", "complication", "source")
 DIRECTORIES = {"procedure": "procedures", "modality": "modalities", "access-route": "access-routes", "complication": "complications", "source": "sources"}
 IGNORED = {"README.md", ".gitkeep", ".DS_Store"}
@@ -44,8 +45,13 @@ CREATE TABLE IF NOT EXISTS keys(key TEXT NOT NULL, kind TEXT NOT NULL, id TEXT N
 CREATE INDEX IF NOT EXISTS keys_key ON keys(key);
 CREATE TABLE IF NOT EXISTS facts(id TEXT PRIMARY KEY, path TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS figures(procedure TEXT NOT NULL, idx INTEGER NOT NULL, path TEXT NOT NULL, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS texts(kind TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, field TEXT NOT NULL, text TEXT NOT NULL, is_name INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS texts(kind TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, field TEXT NOT NULL, text TEXT NOT NULL, is_name INTEGER NOT NULL, norm TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS derived(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
+CREATE INDEX IF NOT EXISTS keys_path ON keys(path);
+CREATE INDEX IF NOT EXISTS facts_path ON facts(path);
+CREATE INDEX IF NOT EXISTS figures_path ON figures(path);
+CREATE INDEX IF NOT EXISTS texts_path ON texts(path);
 """
 
 
@@ -73,15 +79,20 @@ def _code_fingerprint() -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileStat:
-    """A data file as found on disk."""
+    """A data file as found on disk (plain strings: a scan of 10,000 files stays cheap)."""
 
     kind: str
-    path: Path
+    file: str
     rel: str
     size: int
     mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        """The file's path."""
+        return Path(self.file)
 
 
 def scan(data_dir: Path) -> list[FileStat]:
@@ -101,7 +112,7 @@ def scan(data_dir: Path) -> list[FileStat]:
                 size, mtime = st.st_size, st.st_mtime_ns
             except OSError:
                 size, mtime = -1, -1
-            out.append(FileStat(kind, Path(entry.path), f"{DIRECTORIES[kind]}/{entry.name}", size, mtime))
+            out.append(FileStat(kind, entry.path, f"{DIRECTORIES[kind]}/{entry.name}", size, mtime))
     return out
 
 
@@ -327,16 +338,14 @@ class Catalog:
 
     def _load(self, stat: FileStat, result: dict[str, Any] | None = None) -> None:
         """Store one file's compiled record (``result`` from ``compile_file``, computed here if None)."""
-        from .compile import Compiled
-
         self._delete(stat.rel)
         result = result if result is not None else compile_file(stat.kind, str(stat.path), str(self.data_dir))
         problems = result["problems"]
         record_id = None
         compiled = result["compiled"]
         if compiled is not None:
-            c = Compiled(**compiled)
-            clash = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, c.id)).fetchone()
+            rid = compiled["id"]
+            clash = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, rid)).fetchone()
             if clash is not None:
                 from .loader import locate
 
@@ -347,32 +356,29 @@ class Catalog:
                 other = self.db.execute("SELECT display FROM files WHERE path = ?", (clash[0],)).fetchone()
                 problems.append(
                     Problem(
-                        result["display"], *where, "duplicate-id", f"{stat.kind} id '{c.id}' is already used by {other[0] if other else clash[0]}", "error"
+                        result["display"], *where, "duplicate-id", f"{stat.kind} id '{rid}' is already used by {other[0] if other else clash[0]}", "error"
                     ).to_dict()
                 )
             else:
-                record_id = c.id
-                self._insert(stat.rel, c)
+                record_id = rid
+                self._insert(stat.rel, compiled)
         self.db.execute(
             "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, display) VALUES (?,?,?,?,?,?,?,?,?)",
             (stat.rel, stat.kind, stat.size, stat.mtime_ns, result["sha256"], record_id, json.dumps(problems), json.dumps(result["refs"]), result["display"]),
         )
 
-    def _insert(self, rel: str, c: Any) -> None:
-        doc_text = json.dumps(c.doc, indent=2, ensure_ascii=False)
+    def _insert(self, rel: str, r: dict[str, Any]) -> None:
+        kind, rid = r["kind"], r["id"]
         self.db.execute(
-            "INSERT INTO docs(kind, id, path, name, json, meta, keys) VALUES (?,?,?,?,?,?,?)",
-            (c.kind, c.id, rel, c.name, doc_text, json.dumps(c.meta), json.dumps(c.keys)),
+            "INSERT INTO docs(kind, id, path, name, json, meta, keys) VALUES (?,?,?,?,?,?,?)", (kind, rid, rel, r["name"], r["doc"], r["meta"], r["keys_json"])
         )
-        self.db.executemany("INSERT INTO keys(key, kind, id, path) VALUES (?,?,?,?)", sorted({(k, c.kind, c.id, rel) for k, _, _ in c.keys}))
+        self.db.executemany("INSERT INTO keys(key, kind, id, path) VALUES (?,?,?,?)", [(k, kind, rid, rel) for k in r["keys"]])
         self.db.executemany(
-            "INSERT INTO texts(kind, id, path, field, text, is_name) VALUES (?,?,?,?,?,?)", [(c.kind, c.id, rel, f, t, int(n)) for f, t, n in c.texts]
+            "INSERT INTO texts(kind, id, path, field, text, is_name, norm) VALUES (?,?,?,?,?,?,?)", [(kind, rid, rel, f, t, n, m) for f, t, n, m in r["texts"]]
         )
-        if c.facts is not None:
-            self.db.execute("INSERT INTO facts(id, path, json) VALUES (?,?,?)", (c.id, rel, json.dumps(c.facts)))
-            self.db.executemany(
-                "INSERT INTO figures(procedure, idx, path, json) VALUES (?,?,?,?)", [(c.id, i, rel, json.dumps(f)) for i, f in enumerate(c.figures)]
-            )
+        if r["facts"] is not None:
+            self.db.execute("INSERT INTO facts(id, path, json) VALUES (?,?,?)", (rid, rel, r["facts"]))
+            self.db.executemany("INSERT INTO figures(procedure, idx, path, json) VALUES (?,?,?,?)", [(rid, i, rel, f) for i, f in enumerate(r["figures"])])
 
     # ------------------------------------------------------------------ reading
 
@@ -455,6 +461,11 @@ class Catalog:
         sql = "SELECT kind, id, field, text, is_name FROM texts" + (" WHERE kind = ?" if kind else "")
         return [(r[0], r[1], r[2], r[3], bool(r[4])) for r in self.db.execute(sql, (kind,) if kind else ())]
 
+    def search_rows(self, kind: str | None = None) -> list[tuple[str, str, str, str, int]]:
+        """(kind, id, field, normalised text, is_name) of every searchable string."""
+        sql = "SELECT kind, id, field, norm, is_name FROM texts" + (" WHERE kind = ?" if kind else "")
+        return list(self.db.execute(sql, (kind,) if kind else ()))
+
     def file_problems(self) -> list[Problem]:
         """Problems found in single files (syntax, types, fields, ids)."""
         out = []
@@ -522,8 +533,6 @@ PARALLEL_FROM = 400
 
 def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     """Parse, validate and compile one file into plain data (picklable, for worker processes)."""
-    from dataclasses import asdict
-
     from .compile import compile_record
     from .loader import Limits, display_path, load_file
 
@@ -533,8 +542,24 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
         "display": display_path(file_path, root),
         "problems": [p.to_dict() for p in loaded.problems],
         "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],
-        "compiled": asdict(compile_record(loaded.record)) if loaded.record is not None else None,
+        "compiled": _rows(compile_record(loaded.record, loaded.dump)) if loaded.record is not None else None,
         "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
+    }
+
+
+def _rows(c: Any) -> dict[str, Any]:
+    """A compiled record as the ready-to-insert text the catalog stores (done in the worker)."""
+    return {
+        "kind": c.kind,
+        "id": c.id,
+        "name": c.name,
+        "doc": json.dumps(c.doc, indent=2, ensure_ascii=False),
+        "meta": json.dumps(c.meta),
+        "keys_json": json.dumps(c.keys),
+        "keys": sorted({k for k, _, _ in c.keys}),
+        "texts": [(f, t, int(n), normalise(t)) for f, t, n in c.texts],
+        "facts": json.dumps(c.facts) if c.facts is not None else None,
+        "figures": [json.dumps(f) for f in c.figures],
     }
 
 

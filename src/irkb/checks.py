@@ -42,10 +42,10 @@ def _walk(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[s
             yield from _walk(item, (*loc, index))
 
 
-def references(record: Record) -> list[Reference]:
+def references(record: Record, dump: dict[str, Any] | None = None) -> list[Reference]:
     """Every reference the record makes to another record, with where it stands."""
     refs: list[Reference] = []
-    for loc, value in _walk(record.model_dump(mode="json")):
+    for loc, value in _walk(dump if dump is not None else record.model_dump(mode="json")):
         if not loc or value is None:
             continue
         field = loc[-1] if isinstance(loc[-1], str) else loc[-2] if len(loc) > 1 else None
@@ -57,7 +57,7 @@ def references(record: Record) -> list[Reference]:
     return refs
 
 
-def record_checks(record: Record, stem: str, today: dt.date) -> Iterator[Check]:
+def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any] | None = None) -> Iterator[Check]:
     """Per-record rules: id equals file stem, review date, cited figures, recommended fields."""
     if record.id != stem:
         yield (
@@ -67,7 +67,7 @@ def record_checks(record: Record, stem: str, today: dt.date) -> Iterator[Check]:
             "error",
             f"rename the file to {record.id}.yaml or set id: {stem}",
         )
-    data = record.model_dump(mode="json")
+    data = dump if dump is not None else record.model_dump(mode="json")
     for loc, value in _walk(data):
         if not isinstance(value, dict):
             continue

@@ -40,11 +40,11 @@ def display_name_of(doc: dict[str, Any]) -> str:
     return str(doc.get("name") or doc.get("title") or doc["id"])
 
 
-def compile_record(record: Record) -> Compiled:
-    """Document and index rows of one valid record."""
+def compile_record(record: Record, dump: dict[str, Any] | None = None) -> Compiled:
+    """Document and index rows of one valid record (``dump``: its JSON dump, if already made)."""
     from .serialise import record_dict
 
-    doc = record_dict(record)
+    doc = record_dict(record, dump=dump)
     return compile_doc(record.record_type, doc)
 
 

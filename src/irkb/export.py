@@ -20,12 +20,12 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import IrkbError, UsageError
 from .serialise import to_json
+from .vocab import ExportFormat
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -45,17 +45,6 @@ DISCLAIMER = (
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: called as records are exported."""
-
-
-class ExportFormat(StrEnum):
-    """Formats of ``irkb export``."""
-
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
-    YAML = "yaml"
-    MARKDOWN = "markdown"
-    SQLITE = "sqlite"
 
 
 class ExportError(UsageError):

@@ -92,8 +92,8 @@ class Rate(_Model):
     percent: float | None = Field(None, ge=0, le=100, description="Point value in percent (0-100).")
     low: float | None = Field(None, ge=0, le=100, description="Lower bound in percent.")
     high: float | None = Field(None, ge=0, le=100, description="Upper bound in percent; alone it means 'up to' / 'less than'.")
-    numerator: int | None = Field(None, ge=0, description="Number of events, where the source gives it.")
-    denominator: int | None = Field(None, gt=0, description="Number of procedures or patients, where the source gives it.")
+    numerator: int | None = Field(None, ge=0, le=10**9, description="Number of events, where the source gives it.")
+    denominator: int | None = Field(None, gt=0, le=10**9, description="Number of procedures or patients, where the source gives it.")
     interval: Interval | None = Field(None, description="What low..high mean: a range across studies, a 95% confidence interval, or an interquartile range.")
 
     @model_validator(mode="after")

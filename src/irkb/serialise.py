@@ -21,12 +21,13 @@ def field_order(model: type[Record]) -> list[str]:
     return head + [n for n in names if n not in head and n not in tail] + tail
 
 
-def record_dict(record: Record, record_type: bool = False) -> dict[str, Any]:
+def record_dict(record: Record, record_type: bool = False, dump: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every field of the record (null or [] when empty), JSON-ready, in canonical order.
 
-    With ``record_type`` the record's kind is added first (for output that mixes kinds).
+    With ``record_type`` the record's kind is added first (for output that mixes kinds);
+    ``dump`` is the record's ``model_dump(mode="json")`` when the caller already has it.
     """
-    data = record.model_dump(mode="json")
+    data = dump if dump is not None else record.model_dump(mode="json")
     out: dict[str, Any] = {"record_type": record.record_type} if record_type else {}
     for name in field_order(type(record)):
         out[name] = data[name]

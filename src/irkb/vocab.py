@@ -261,6 +261,17 @@ class Format(StrEnum):
     MARKDOWN = "markdown"
 
 
+class ExportFormat(StrEnum):
+    """Formats of ``irkb export``."""
+
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    YAML = "yaml"
+    MARKDOWN = "markdown"
+    SQLITE = "sqlite"
+
+
 def normalise(text: str) -> str:
     """Lookup key of a name or alias: case-folded, punctuation and hyphens as spaces, spaces collapsed."""
     return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())

@@ -61,9 +61,9 @@ def validate(
     elif fmt == ValidateFormat.GITHUB:
         for p in problems:
             level = "error" if p.level == "error" or strict else "warning"
-            where_ = f"file={p.path}" + (f",line={p.line},col={p.col}" if p.line else "")
+            where_ = f"file={_escape_property(p.path)}" + (f",line={p.line},col={p.col}" if p.line else "")
             message = p.message + (f" (hint: {p.hint})" if p.hint else "")
-            print(f"::{level} {where_},title={p.code}::{_escape(message)}")
+            print(f"::{level} {where_},title={_escape_property(p.code)}::{_escape(message)}")
     else:
         for p in problems:
             print(p.format())
@@ -73,7 +73,13 @@ def validate(
 
 
 def _escape(text: str) -> str:
+    """Escape a workflow-command message (GitHub's rules: %, CR, LF)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """Escape a workflow-command property value (also ',' and ':', which delimit properties)."""
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 @app.command()

@@ -1,7 +1,5 @@
 """Export and curator-tooling commands: export, fmt, new, diff (wiring only; the work is in ``export`` and ``curate``)."""
 
-from __future__ import annotations
-
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -12,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import EXIT_DATA, EXIT_OK, DataDirError, UsageError
-from ..export import ExportFormat
 from ..runtime import State
+from ..vocab import ExportFormat
 from . import app
 
 PROGRESS_MIN_RECORDS = 1000
