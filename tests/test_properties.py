@@ -425,3 +425,43 @@ def test_locate_agrees_with_the_round_trip_parser(text: str, at_key: bool) -> No
     tree = YAML(typ="rt", pure=True).load(text)
     for loc in [*_non_empty_paths(data), ("no-such-field",)]:
         assert locate(text, loc, at_key) == _rt_position(tree, loc, at_key), loc
+
+
+# --------------------------------------------------------------------------- the one-pass loader
+
+_RUAMEL = None
+
+
+def _ruamel_load(text: str) -> tuple[str, Any]:
+    from irkb.loader import parse_yaml
+
+    try:
+        return "ok", parse_yaml(text)
+    except Exception as exc:
+        return "error", type(exc).__name__
+
+
+@BUDGET
+@given(text=st.one_of(yamlish, st.text(max_size=200), near_valid().map(lambda d: d[0])))
+def test_one_pass_loader_builds_what_ruamel_builds(text: str) -> None:
+    """compose() either hands the text back (fallback), refuses it, or builds exactly ruamel's value."""
+    from irkb.loader import compose
+
+    outcome, data = compose(text, 64)
+    if outcome != "ok":
+        return
+    expected = _ruamel_load(text)
+    assert expected[0] == "ok", f"compose accepted what ruamel refuses ({expected[1]}): {text!r}"
+    assert repr(data) == repr(expected[1])
+
+
+def test_one_pass_loader_matches_ruamel_on_every_shipped_file() -> None:
+    from irkb.loader import compose, parse_yaml
+
+    from .conftest import ROOT
+
+    for path in sorted((ROOT / "data").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8-sig")
+        outcome, data = compose(text, 64)
+        assert outcome == "ok", path
+        assert repr(data) == repr(parse_yaml(text)), path

@@ -224,6 +224,132 @@ def guard(text: str, max_depth: int, *, aliases: bool = True, tags: bool = True)
     return None
 
 
+class _Fallback(Exception):
+    """Something the one-pass loader leaves to ruamel's own (slower) composer."""
+
+
+_NO_KEY = object()
+_CONSTRUCTOR: Any = None
+_RESOLVER: Any = None
+
+
+def compose(text: str, max_depth: int) -> tuple[str, Any]:
+    """Guard and load in one pass over libyaml's events: ``("ok", data)``, ``("refused", (code,
+    line, col))`` or ``("fallback", None)``.
+
+    The guard (depth, aliases, explicit tags) and the build share the same event stream, so a
+    file is parsed once instead of twice. Plain scalars are typed by ruamel's own YAML 1.2
+    resolver and built by ruamel's own constructor methods (with irkb's strict dates and
+    numbers), so values are exactly what ``parse_yaml`` gives; duplicate keys are refused like
+    ruamel refuses them. Whatever is unusual — a syntax error, several documents, a merge key, a
+    complex key — returns ``fallback`` and takes the old two-step route, whose messages are known.
+    """
+    global _CONSTRUCTOR, _RESOLVER
+    try:
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - no C extension
+        return "fallback", None
+    from ruamel.yaml.events import (
+        AliasEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+    from ruamel.yaml.nodes import ScalarNode
+
+    if _CONSTRUCTOR is None:
+        import types
+
+        yaml = _fast_yaml()
+        holder = types.SimpleNamespace()  # what ruamel's constructor asks its loader for
+        _RESOLVER = holder._resolver = yaml.Resolver(loadumper=holder)
+        _CONSTRUCTOR = yaml.Constructor(loader=holder)
+    stack: list[list[Any]] = []  # [container, pending key]
+    root: Any = None
+    documents = 0
+    parser = CParser(text)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if getattr(event, "anchor", None) is not None:
+                return "fallback", None  # anchors are rare in records: ruamel's composer judges them
+            if isinstance(event, ScalarEvent):
+                if event.tag is not None:
+                    return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
+                if event.implicit[0]:
+                    tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
+                    value = _scalar(tag, event, ScalarNode)
+                else:
+                    value = event.value
+                root = _place(stack, value, event, root)
+            elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                if event.tag is not None:
+                    return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
+                if len(stack) + 1 > max_depth:
+                    return "refused", ("too-deep", event.start_mark.line + 1, event.start_mark.column + 1)
+                container: Any = {} if isinstance(event, MappingStartEvent) else []
+                root = _place(stack, container, event, root)
+                stack.append([container, _NO_KEY])
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                stack.pop()
+            elif isinstance(event, AliasEvent):
+                return "refused", ("yaml-alias", event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return "fallback", None
+    except _Fallback:
+        return "fallback", None
+    except Exception:
+        return "fallback", None  # a syntax error: the known route reports it with its position
+    finally:
+        parser.dispose()
+    return "ok", root
+
+
+def _scalar(tag: Any, event: Any, node_type: Any) -> Any:
+    name = str(tag)
+    if name == "tag:yaml.org,2002:str":
+        return event.value
+    if name == "tag:yaml.org,2002:merge":
+        raise _Fallback
+    node = node_type(tag, event.value, event.start_mark, event.end_mark, event.style)
+    return _CONSTRUCTOR.construct_object(node, deep=True)
+
+
+def _place(stack: list[list[Any]], value: Any, event: Any, root: Any) -> Any:
+    """Put a built value in the open collection (or make it the document); return the root."""
+    if not stack:
+        return value
+    frame = stack[-1]
+    container = frame[0]
+    if isinstance(container, list):
+        container.append(value)
+    elif frame[1] is _NO_KEY:
+        if isinstance(value, (dict, list)):
+            raise _Fallback  # a complex key: ruamel decides what to say about it
+        frame[1] = (value, event.start_mark)
+    else:
+        key, mark = frame[1]
+        if key in container:
+            raise _DuplicateKey(key, mark)
+        container[key] = value
+        frame[1] = _NO_KEY
+    return root
+
+
+class _DuplicateKey(_Fallback):
+    """A key written twice: the known route reports it (ruamel's message and position)."""
+
+    def __init__(self, key: Any, mark: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.mark = mark
+
+
 def find_excess_depth(text: str, max_depth: int) -> tuple[int, int] | None:
     """Where nesting first exceeds ``max_depth``, or None (``guard`` for depth alone)."""
     found = guard(text, max_depth, aliases=False, tags=False)
@@ -578,20 +704,22 @@ def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, to
 
     model = RECORD_TYPES[kind]
     result = LoadedFile(Path(display), display, kind, None)
-    refused = guard(text, limits.max_depth)
+    outcome, data = compose(text, limits.max_depth)
+    refused = data if outcome == "refused" else guard(text, limits.max_depth) if outcome == "fallback" else None
     if refused:
         code, line, col = refused
         what, fix = _REFUSED[code]
         result.problems.append(Problem(display, line, col, code, what.format(depth=limits.max_depth), "error", fix))
         return result
-    try:
-        data = parse_yaml(text)
-    except RecursionError:  # pragma: no cover - guard bounds the depth first
-        result.problems.append(Problem(display, 1, 1, "too-deep", "nesting is too deep to parse", "error"))
-        return result
-    except Exception as exc:  # ruamel raises many error classes; all are problems in the file
-        result.problems.append(_yaml_problem(exc, display))
-        return result
+    if outcome == "fallback":
+        try:
+            data = parse_yaml(text)
+        except RecursionError:  # pragma: no cover - guard bounds the depth first
+            result.problems.append(Problem(display, 1, 1, "too-deep", "nesting is too deep to parse", "error"))
+            return result
+        except Exception as exc:  # ruamel raises many error classes; all are problems in the file
+            result.problems.append(_yaml_problem(exc, display))
+            return result
     if data is None:
         result.problems.append(Problem(display, 1, 1, "empty-file", "file holds no record", "error", f"run 'irkb new {kind} {stem}' for a template"))
         return result
