@@ -465,3 +465,19 @@ def test_one_pass_loader_matches_ruamel_on_every_shipped_file() -> None:
         outcome, data = compose(text, 64)
         assert outcome == "ok", path
         assert repr(data) == repr(parse_yaml(text)), path
+
+
+def test_top_level_positions_agree_with_the_parser_on_every_shipped_file() -> None:
+    from irkb.loader import locate, top_level_position
+
+    from .conftest import ROOT
+
+    checked = 0
+    for path in sorted((ROOT / "data").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8-sig")
+        for key in ("id", "name", "title", "last_reviewed", "summary", "kind", "year", "doi", "category"):
+            fast = top_level_position(text, (key,))
+            if fast is not None:
+                assert fast == locate(text, (key,)), (path, key)
+                checked += 1
+    assert checked > 1000

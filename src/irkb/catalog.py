@@ -278,10 +278,16 @@ class Catalog:
                     self._skip(stat, limit)
             todo = [f for f in todo if f.rel not in over]
             bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
+            for stat in todo:
+                self._delete(stat.rel)
+            batch = _Batch()
             for count, (stat, result) in enumerate(zip(todo, _compile_all(todo, self.data_dir), strict=True)):
-                self._load(stat, result)
+                self._load(stat, result, batch)
+                if len(batch.files) >= 256:
+                    batch.flush(self.db)
                 if bar is not None:
                     bar(count + 1)
+            batch.flush(self.db)
             if bar is not None:
                 bar(-1)
             self.db.execute("DELETE FROM derived")
@@ -336,49 +342,47 @@ class Catalog:
         for table in ("docs", "keys", "facts", "figures", "texts"):
             self.db.execute(f"DELETE FROM {table} WHERE path = ?", (rel,))
 
-    def _load(self, stat: FileStat, result: dict[str, Any] | None = None) -> None:
-        """Store one file's compiled record (``result`` from ``compile_file``, computed here if None)."""
-        self._delete(stat.rel)
+    def _load(self, stat: FileStat, result: dict[str, Any] | None = None, batch: _Batch | None = None) -> None:
+        """Store one file's compiled record (``result`` from ``compile_file``, computed here if None).
+
+        With a ``batch`` the rows are queued and written by ``batch.flush`` (the caller has already
+        deleted the file's old rows); without one they are written now.
+        """
+        own = batch is None
+        if batch is None:
+            self._delete(stat.rel)
+            batch = _Batch()
         result = result if result is not None else compile_file(stat.kind, str(stat.path), str(self.data_dir))
         problems = result["problems"]
         record_id = None
         compiled = result["compiled"]
         if compiled is not None:
             rid = compiled["id"]
-            clash = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, rid)).fetchone()
-            if clash is not None:
+            clash_path = batch.ids.get((stat.kind, rid))
+            if clash_path is None:
+                row = self.db.execute("SELECT path FROM docs WHERE kind = ? AND id = ?", (stat.kind, rid)).fetchone()
+                clash_path = row[0] if row is not None else None
+            if clash_path is not None:
                 from .loader import locate
 
                 try:
                     where = locate(stat.path.read_text(encoding="utf-8-sig"), ("id",))
                 except (OSError, UnicodeDecodeError):  # changed since it was loaded: the next refresh sees it
                     where = (0, 0)
-                other = self.db.execute("SELECT display FROM files WHERE path = ?", (clash[0],)).fetchone()
-                problems.append(
-                    Problem(
-                        result["display"], *where, "duplicate-id", f"{stat.kind} id '{rid}' is already used by {other[0] if other else clash[0]}", "error"
-                    ).to_dict()
-                )
+                other = batch.displays.get(clash_path)
+                if other is None:
+                    found = self.db.execute("SELECT display FROM files WHERE path = ?", (clash_path,)).fetchone()
+                    other = found[0] if found else clash_path
+                problems.append(Problem(result["display"], *where, "duplicate-id", f"{stat.kind} id '{rid}' is already used by {other}", "error").to_dict())
             else:
                 record_id = rid
-                self._insert(stat.rel, compiled)
-        self.db.execute(
-            "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, display) VALUES (?,?,?,?,?,?,?,?,?)",
-            (stat.rel, stat.kind, stat.size, stat.mtime_ns, result["sha256"], record_id, json.dumps(problems), json.dumps(result["refs"]), result["display"]),
+                batch.add(stat.rel, compiled)
+        batch.displays[stat.rel] = result["display"]
+        batch.files.append(
+            (stat.rel, stat.kind, stat.size, stat.mtime_ns, result["sha256"], record_id, json.dumps(problems), json.dumps(result["refs"]), result["display"])
         )
-
-    def _insert(self, rel: str, r: dict[str, Any]) -> None:
-        kind, rid = r["kind"], r["id"]
-        self.db.execute(
-            "INSERT INTO docs(kind, id, path, name, json, meta, keys) VALUES (?,?,?,?,?,?,?)", (kind, rid, rel, r["name"], r["doc"], r["meta"], r["keys_json"])
-        )
-        self.db.executemany("INSERT INTO keys(key, kind, id, path) VALUES (?,?,?,?)", [(k, kind, rid, rel) for k in r["keys"]])
-        self.db.executemany(
-            "INSERT INTO texts(kind, id, path, field, text, is_name, norm) VALUES (?,?,?,?,?,?,?)", [(kind, rid, rel, f, t, n, m) for f, t, n, m in r["texts"]]
-        )
-        if r["facts"] is not None:
-            self.db.execute("INSERT INTO facts(id, path, json) VALUES (?,?,?)", (rid, rel, r["facts"]))
-            self.db.executemany("INSERT INTO figures(procedure, idx, path, json) VALUES (?,?,?,?)", [(rid, i, rel, f) for i, f in enumerate(r["figures"])])
+        if own:
+            batch.flush(self.db)
 
     # ------------------------------------------------------------------ reading
 
@@ -526,6 +530,44 @@ class Catalog:
         except (OSError, UnicodeDecodeError):
             return 0, 0
         return locate(text, tuple(loc), at_key=at_key)
+
+
+class _Batch:
+    """Rows of many files, written together (one executemany per table instead of several per file)."""
+
+    def __init__(self) -> None:
+        self.docs: list[tuple[Any, ...]] = []
+        self.keys: list[tuple[Any, ...]] = []
+        self.texts: list[tuple[Any, ...]] = []
+        self.facts: list[tuple[Any, ...]] = []
+        self.figures: list[tuple[Any, ...]] = []
+        self.files: list[tuple[Any, ...]] = []
+        self.ids: dict[tuple[str, str], str] = {}  # (kind, id) -> path, for clashes inside the batch
+        self.displays: dict[str, str] = {}
+
+    def add(self, rel: str, r: dict[str, Any]) -> None:
+        kind, rid = r["kind"], r["id"]
+        self.ids[(kind, rid)] = rel
+        self.docs.append((kind, rid, rel, r["name"], r["doc"], r["meta"], r["keys_json"]))
+        self.keys += [(k, kind, rid, rel) for k in r["keys"]]
+        self.texts += [(kind, rid, rel, f, t, n, m) for f, t, n, m in r["texts"]]
+        if r["facts"] is not None:
+            self.facts.append((rid, rel, r["facts"]))
+            self.figures += [(rid, i, rel, f) for i, f in enumerate(r["figures"])]
+
+    def flush(self, db: Any) -> None:
+        db.executemany("INSERT INTO docs(kind, id, path, name, json, meta, keys) VALUES (?,?,?,?,?,?,?)", self.docs)
+        db.executemany("INSERT INTO keys(key, kind, id, path) VALUES (?,?,?,?)", self.keys)
+        db.executemany("INSERT INTO texts(kind, id, path, field, text, is_name, norm) VALUES (?,?,?,?,?,?,?)", self.texts)
+        db.executemany("INSERT INTO facts(id, path, json) VALUES (?,?,?)", self.facts)
+        db.executemany("INSERT INTO figures(procedure, idx, path, json) VALUES (?,?,?,?)", self.figures)
+        db.executemany(
+            "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, display) VALUES (?,?,?,?,?,?,?,?,?)", self.files
+        )
+        for rows in (self.docs, self.keys, self.texts, self.facts, self.figures, self.files):
+            rows.clear()
+        self.ids.clear()
+        self.displays.clear()
 
 
 PARALLEL_FROM = 400

@@ -350,6 +350,22 @@ class _DuplicateKey(_Fallback):
         self.mark = mark
 
 
+def top_level_position(text: str, loc: tuple[str | int, ...]) -> tuple[int, int] | None:
+    """Line and column of a top-level key's one-line value, found without parsing; None if unsure.
+
+    Most per-record problems point at a top-level field (``id``, ``last_reviewed``); in a block
+    mapping such a key starts a line at column 1, and a value on the same line starts after
+    ``key:`` and its spaces. Anything else (nested paths, block values) goes to ``locate``.
+    """
+    if len(loc) != 1 or not isinstance(loc[0], str):
+        return None
+    match = re.search(rf"^{re.escape(loc[0])}:[ ]+(?=[^\s#])", text, re.MULTILINE)
+    if match is None or "\t" in text[: match.end()]:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    return line, match.end() - match.start() + 1
+
+
 def find_excess_depth(text: str, max_depth: int) -> tuple[int, int] | None:
     """Where nesting first exceeds ``max_depth``, or None (``guard`` for depth alone)."""
     found = guard(text, max_depth, aliases=False, tags=False)
@@ -769,7 +785,7 @@ def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, to
     result.refs = refs
     result.dump = dump
     for loc, code, message, level, hint in found:
-        line, col = locate(text, loc or ("id",))
+        line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
         result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
     return result
 

@@ -1,1 +1,10 @@
-from . import curator, exports, read  # noqa: F401
+"""Import every command module so that it registers its commands on the app.
+
+The read commands come first: they are what trainees use, and ``--help`` lists commands in the
+order they were registered.
+"""
+
+from importlib import import_module
+
+for _module in ("read", "curator", "exports"):
+    import_module(f"{__package__}.{_module}")
