@@ -229,6 +229,8 @@ class _Fallback(Exception):
 
 
 _NO_KEY = object()
+_TAGS: dict[str, Any] = {}  # plain scalar text -> resolved tag (it depends on the text alone)
+_STR = "tag:yaml.org,2002:str"
 _CONSTRUCTOR: Any = None
 _RESOLVER: Any = None
 
@@ -280,8 +282,12 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
                 if event.tag is not None:
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
                 if event.implicit[0]:
-                    tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
-                    value = _scalar(tag, event, ScalarNode)
+                    tag = _TAGS.get(event.value)
+                    if tag is None:
+                        tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
+                        if len(_TAGS) < 65536:
+                            _TAGS[event.value] = tag
+                    value = event.value if tag == _STR else _scalar(tag, event, ScalarNode)
                 else:
                     value = event.value
                 root = _place(stack, value, event, root)
