@@ -389,3 +389,19 @@ def test_exported_records_validate_against_the_schemas(run: Run) -> None:
         validator = jsonschema.Draft202012Validator(schema_for(kind))
         for record in envelope[key]:
             assert not list(validator.iter_errors(record)), (kind, record["id"])
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq not installed")
+def test_json_export_round_trips_through_jq(tmp_path: Path) -> None:
+    """A script's view: the export and `list -f json` are read by jq as they are."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "kb.json"
+    irkb = [sys.executable, "-m", "irkb", "--data-dir", str(MINI_KB)]
+    subprocess.run([*irkb, "export", "--format", "json", "-o", str(out)], check=True, capture_output=True)
+    count = subprocess.run(["jq", ".procedures | length", str(out)], check=True, capture_output=True, text=True).stdout.strip()
+    assert int(count) == len(list((MINI_KB / "procedures").glob("*.yaml")))
+    listed = subprocess.run([*irkb, "list", "--modality", "ct", "--no-live", "-f", "json"], check=True, capture_output=True, text=True).stdout
+    ids = subprocess.run(["jq", "-r", ".[].id"], input=listed, check=True, capture_output=True, text=True).stdout.split()
+    assert ids == ["ct-lung-biopsy"]
