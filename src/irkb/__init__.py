@@ -2,10 +2,11 @@
 
 Educational reference only, not clinical decision support.
 
->>> import irkb
->>> kb = irkb.load()
->>> [p.id for p in irkb.query.filter_procedures(kb, modality=["ct"], live=False)][:1]
-['...']
+Python use (see the README):
+
+    import irkb
+    kb = irkb.load()
+    ct_not_live = irkb.query.filter_procedures(kb, modality=["CT"], live=False)
 """
 
 from __future__ import annotations

@@ -433,11 +433,6 @@ class Catalog:
         """Small per-record metadata (modality speed and radiation, source kind and year, ...)."""
         return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT id, meta FROM docs WHERE kind = ?", (kind,))}
 
-    def path_of(self, kind: str, rid: str) -> str | None:
-        """The display path of a record's file."""
-        row = self.db.execute("SELECT f.display FROM docs d JOIN files f ON f.path = d.path WHERE d.kind = ? AND d.id = ?", (kind, rid)).fetchone()
-        return None if row is None else str(row[0])
-
     def exact(self, rid: str) -> list[str]:
         """Kinds that have a record with exactly this id."""
         return [r[0] for r in self.db.execute("SELECT kind FROM docs WHERE id = ? ORDER BY kind", (rid,))]
@@ -480,13 +475,6 @@ class Catalog:
     def skipped_files(self) -> list[str]:
         """Display paths of files whose record could not be loaded."""
         return [r[0] for r in self.db.execute('SELECT display FROM files WHERE record_id IS NULL AND problems LIKE \'%"level": "error"%\' ORDER BY path')]
-
-    def refs(self) -> list[tuple[str, str, str, list[Any]]]:
-        """(kind, id, target kind, target id) ... of every reference of every valid record, with its loc."""
-        out = []
-        for kind, rid, text in self.db.execute("SELECT kind, record_id, refs FROM files WHERE record_id IS NOT NULL"):
-            out += [(kind, rid, r[0], [r[1], r[2]]) for r in json.loads(text)]
-        return out
 
     def citing(self, source_id: str) -> list[str]:
         """Ids of records that cite a source."""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .errors import dotted
 from .loader import Reference
 from .models import Record
 
@@ -77,12 +78,12 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
                 yield (
                     loc,
                     "rate-without-source",
-                    f"{_dotted(loc)}: {what} cites no source",
+                    f"{dotted(loc)}: {what} cites no source",
                     "error",
                     "add source: <source id> (and a locator such as 'Table 2')",
                 )
         elif set(value) == {"text", "source", "locator"} and not value.get("source") and _PERCENT_IN_TEXT.search(value["text"] or ""):
-            yield loc, "figure-in-text-without-source", f"{_dotted(loc)}: states a figure without a source", "warning", "add source: <source id>"
+            yield loc, "figure-in-text-without-source", f"{dotted(loc)}: states a figure without a source", "warning", "add source: <source id>"
     for field in ("pearls", "pitfalls", "advantages", "drawbacks"):
         for index, item in enumerate(data.get(field) or []):
             if isinstance(item, str) and _PERCENT_IN_TEXT.search(item):
@@ -107,9 +108,3 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
         yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
     if record.record_type == "source" and not (data.get("doi") or data.get("url")):
         yield (), "source-without-link", "source has neither a DOI nor a URL", "warning", "add doi: or url: so readers can find it"
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    from .loader import dotted
-
-    return dotted(loc)

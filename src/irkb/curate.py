@@ -292,9 +292,10 @@ def write_formatted(result: FmtResult) -> bool:
 
 def data_files(data_dir: Path) -> list[Path]:
     """Every ``.yaml`` data file of a knowledge base, in kind order then by name."""
-    from .loader import ALLOWED_SUFFIX, iter_data_files
+    from .catalog import scan
+    from .loader import ALLOWED_SUFFIX
 
-    return [path for _, path in iter_data_files(data_dir) if path.suffix == ALLOWED_SUFFIX and path.is_file()]
+    return [f.path for f in scan(data_dir) if f.path.suffix == ALLOWED_SUFFIX and f.path.is_file()]
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

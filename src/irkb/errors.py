@@ -16,6 +16,14 @@ EXIT_AMBIGUOUS = 4
 EXIT_INTERNAL = 70
 
 
+def dotted(loc: tuple[str | int, ...]) -> str:
+    """``('complications', 0, 'rate')`` -> ``complications[0].rate``."""
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(record)"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One problem in one data file, located by line and column (1-based; 0 when unknown)."""

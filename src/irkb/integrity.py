@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .errors import Problem
+from .errors import Problem, dotted
 
 STALE_AFTER_DAYS = 3 * 365
 DIRECTORY = {"procedure": "procedures", "modality": "modalities", "access-route": "access-routes", "complication": "complications", "source": "sources"}
@@ -28,13 +28,6 @@ class RecordFacts:
     refs: Sequence[tuple[str, str, Loc]]  # (target kind, target id, loc)
     last_reviewed: str
     doi: str | None = None
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out or "(record)"
 
 
 def check(
@@ -61,7 +54,7 @@ def check(
             found = suggest(target, target_kind)
             hint = "did you mean " + " or ".join(f"'{s}'" for s in found) + "?" if found else f"add data/{DIRECTORY[target_kind]}/{target}.yaml"
             problems.append(
-                Problem(r.path, *locate(r.path, loc, False), "unknown-reference", f"{_dotted(loc)}: no {target_kind} with id '{target}'", "error", hint)
+                Problem(r.path, *locate(r.path, loc, False), "unknown-reference", f"{dotted(tuple(loc))}: no {target_kind} with id '{target}'", "error", hint)
             )
         reviewed = dt.date.fromisoformat(r.last_reviewed)
         if reviewed > today:

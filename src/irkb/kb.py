@@ -26,7 +26,9 @@ KINDS = ("procedure", "modality", "access-route", "complication", "source")
 def display_name(record: Any) -> str:
     """The name a person reads: ``name``, or a source's ``title``."""
     if isinstance(record, dict):
-        return str(record.get("name") or record.get("title") or record["id"])
+        from .compile import display_name_of
+
+        return display_name_of(record)
     return str(getattr(record, "name", None) or getattr(record, "title", "") or record.id)
 
 

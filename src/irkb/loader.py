@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import Problem
+from .errors import Problem, dotted
 from .limits import Limits as Limits  # re-exported: callers have always found it here
 from .models import RECORD_TYPES, Record
 
@@ -512,14 +512,6 @@ def _code_for(error_type: str) -> str:
     return "invalid-value"
 
 
-def dotted(loc: tuple[str | int, ...]) -> str:
-    """``('complications', 0, 'rate')`` -> ``complications[0].rate``."""
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out or "(record)"
-
-
 def _hint_for(code: str, error: Any, model: type[Record], loc: tuple[str | int, ...]) -> str | None:
     if code == "unknown-field" and isinstance(loc[-1], str):
         import difflib
@@ -895,18 +887,6 @@ def _printable_problems(result: LoadedFile) -> LoadedFile:
         for p in result.problems
     ]
     return result
-
-
-def iter_data_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
-    """Every file under each kind's directory, sorted, as (kind, path); wrong ones included."""
-    for kind, model in RECORD_TYPES.items():
-        folder = data_dir / model.directory
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.name in IGNORED_NAMES or path.name.startswith("."):
-                continue
-            yield kind, path
 
 
 def load_file(kind: str, path: Path, data_dir: Path, limits: Limits, today: dt.date | None = None) -> LoadedFile:

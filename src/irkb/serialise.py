@@ -52,11 +52,6 @@ def flat_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def flat_record(record: Record) -> dict[str, str]:
-    """One CSV row: every field of the record flattened with ``flat_value``."""
-    return {k: flat_value(v) for k, v in record_dict(record).items()}
-
-
 def _num(value: float) -> str:
     return f"{value:g}"
 
