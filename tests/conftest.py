@@ -44,8 +44,11 @@ class Result:
         return f"Result(exit={self.exit_code}, stdout={self.stdout[:2000]!r}, stderr={self.stderr[:2000]!r})"
 
 
+Run = Callable[..., Result]
+
+
 @pytest.fixture
-def run() -> Callable[..., Result]:
+def run() -> Run:
     """Run ``irkb ARGS`` in-process through the real entry point (error mapping included).
 
     stdout and stderr are captured separately and are not terminals, as in a pipe.

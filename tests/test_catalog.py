@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from irkb import catalog as catalog_module
 from irkb.catalog import Catalog
 from irkb.store import load
 
-from .conftest import MINI_KB
+from .conftest import MINI_KB, Result, Run
 
 
 def _bump(path: Path) -> None:
@@ -114,3 +118,116 @@ def test_shell_completion_offers_ids_and_aliases() -> None:
     assert "tips" in completion_words(str(MINI_KB), None, "ti")
     assert "TIPSS" in completion_words(str(MINI_KB), "procedure", "TIPS")
     assert completion_words(str(MINI_KB), "modality", "zz") == []
+
+
+# --------------------------------------------------------------------------- overlapped refresh
+# On the command line, a few changed files are validated in a forked worker while the first read
+# parses every unchanged row; these check that the answer is the one a plain refresh gives.
+
+
+def _headline(run: Run, kb_dir: Path) -> Result:
+    return run("--data-dir", str(kb_dir), "list", "--modality", "ct", "--no-live", "-f", "json")
+
+
+def _ids(result: Result) -> list[str]:
+    assert result.exit_code == 0, result
+    return [r["id"] for r in json.loads(result.stdout)]
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many overlapped refreshes started a worker."""
+    started: list[int] = []
+    original = catalog_module._Worker.start
+
+    def spy(todo: list[catalog_module.FileStat], data_dir: Path) -> catalog_module._Worker | None:
+        worker = original(todo, data_dir)
+        if worker is not None:
+            started.append(len(todo))
+        return worker
+
+    monkeypatch.setattr(catalog_module._Worker, "start", staticmethod(spy))
+    return started
+
+
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the overlapped refresh forks on Linux only")
+
+
+@needs_fork
+def test_an_edited_procedure_shows_in_the_next_overlapped_query(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "ct-lung-biopsy" in _ids(_headline(run, kb_dir))
+    target = kb_dir / "procedures" / "ct-lung-biopsy.yaml"
+    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
+    _bump(target)
+    workers.clear()
+    edited = _headline(run, kb_dir)
+    assert workers == [1], "one changed file, validated by the worker"
+    assert next(r for r in json.loads(edited.stdout) if r["id"] == "ct-lung-biopsy")["name"].startswith("Edited ")
+    # the same bytes as a refresh done in-process from an empty cache
+    monkeypatch.setenv("IRKB_NO_PARALLEL", "1")
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(kb_dir.parent / "other-cache"))
+    assert _headline(run, kb_dir).stdout == edited.stdout
+    assert Catalog.open(kb_dir).refresh() == 0, "the overlapped refresh was committed"
+
+
+@needs_fork
+def test_an_edited_modality_reaches_the_live_filter(run: Run, kb_dir: Path, workers: list[int]) -> None:
+    assert _ids(_headline(run, kb_dir))
+    target = kb_dir / "modalities" / "ct.yaml"
+    target.write_text(target.read_text().replace("speed: step-by-step", "speed: live"))
+    _bump(target)
+    workers.clear()
+    assert _ids(_headline(run, kb_dir)) == [], "CT is live now: no CT-guided procedure is without live imaging"
+    assert workers == [1]
+
+
+@needs_fork
+def test_a_failed_worker_is_replaced_by_the_parent(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _ids(_headline(run, kb_dir))
+    parent = os.getpid()
+    original = catalog_module._compile_one
+
+    def dies_in_the_worker(args: tuple[str, str, str]) -> dict[str, Any]:
+        if os.getpid() != parent:
+            os._exit(3)
+        return original(args)
+
+    monkeypatch.setattr(catalog_module, "_compile_one", dies_in_the_worker)
+    target = kb_dir / "procedures" / "tips.yaml"
+    target.write_text(target.read_text() + "# edited\n")
+    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
+    _bump(target)
+    workers.clear()
+    assert _ids(_headline(run, kb_dir)) == before
+    assert workers == [1]
+    assert load(kb_dir).get("tips").name.startswith("Edited ")
+
+
+@needs_fork
+def test_an_invalid_edit_is_skipped_with_a_warning(run: Run, kb_dir: Path, workers: list[int]) -> None:
+    before = _ids(_headline(run, kb_dir))
+    target = kb_dir / "procedures" / "ct-lung-biopsy.yaml"
+    target.write_text(target.read_text() + "not_a_field: 1\n")
+    _bump(target)
+    result = _headline(run, kb_dir)
+    assert _ids(result) == [i for i in before if i != "ct-lung-biopsy"]
+    assert "1 file(s) could not be loaded" in result.stderr
+
+
+@needs_fork
+def test_a_command_that_fails_still_finishes_the_refresh(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    _headline(run, kb_dir)
+    target = kb_dir / "procedures" / "tips.yaml"
+    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
+    _bump(target)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr("irkb.query.select_procedures", boom)
+    workers.clear()
+    assert _headline(run, kb_dir).exit_code == 70
+    assert workers == [1]
+    # the catalog is committed and unlocked: the next open has nothing to do
+    assert Catalog.open(kb_dir).refresh() == 0
+    assert load(kb_dir).get("tips").name.startswith("Edited ")

@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,8 @@ import pytest
 from irkb import atomic
 from irkb.loader import Limits, load_file, load_text
 
-from .conftest import MINI_KB, Result
+from .conftest import MINI_KB, Result, Run
 
-Run = Callable[..., Result]
 CLEAN = MINI_KB / "procedures" / "ct-lung-biopsy.yaml"
 TIME_LIMIT = 5.0  # seconds: generous, only to prove "bounded", not to benchmark
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import heapq
 import json
 import os
+import pickle
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +29,7 @@ from typing import Any
 
 from . import __version__
 from .errors import Problem
+from .helpcache import cache_dir
 from .vocab import normalise
 
 CACHE_FORMAT = "5"
@@ -53,18 +56,6 @@ CREATE INDEX IF NOT EXISTS facts_path ON facts(path);
 CREATE INDEX IF NOT EXISTS figures_path ON figures(path);
 CREATE INDEX IF NOT EXISTS texts_path ON texts(path);
 """
-
-
-def cache_dir() -> Path | None:
-    """Where catalogs are kept, or None when caching is off."""
-    if os.environ.get("IRKB_NO_CACHE"):
-        return None
-    override = os.environ.get("IRKB_CACHE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("irkb", appauthor=False))
 
 
 def _code_fingerprint() -> str:
@@ -138,8 +129,15 @@ class _Connection:
     def __init__(self, raw: sqlite3.Connection, rebuild: Callable[[], sqlite3.Connection] | None) -> None:
         self.raw = raw
         self._rebuild = rebuild
+        self.pending: Callable[[], None] | None = None  # finishes an overlapped refresh (see Catalog.settle)
+
+    def _settle(self) -> None:
+        if self.pending is not None:
+            finish, self.pending = self.pending, None
+            finish()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        self._settle()
         try:
             return _Rows(self.raw.execute(sql, params).fetchall())
         except sqlite3.DatabaseError as exc:
@@ -152,9 +150,11 @@ class _Connection:
             return _Rows(self.raw.execute(sql, params).fetchall())
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._settle()
         self.raw.executemany(sql, rows)
 
     def executescript(self, script: str) -> None:
+        self._settle()
         self.raw.executescript(script)
 
     def close(self) -> None:
@@ -169,12 +169,14 @@ class Catalog:
         self.data_dir = data_dir
         self.location = location
         self._doc_cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._pending: list[FileStat] = []  # files an overlapped refresh is still compiling
+        self._on_settled: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, data_dir: Path, *, today: dt.date | None = None, progress: bool = False) -> Catalog:
-        """The catalog of ``data_dir``, refreshed so it matches the files on disk."""
+    def open(cls, data_dir: Path, *, today: dt.date | None = None, progress: bool = False, overlap: bool = False) -> Catalog:
+        """The catalog of ``data_dir``, refreshed so it matches the files on disk (``overlap``: see ``refresh``)."""
         data_dir = Path(data_dir).resolve()
         directory = cache_dir()
         if directory is not None:
@@ -183,7 +185,7 @@ class Catalog:
                 try:
                     directory.mkdir(parents=True, exist_ok=True)
                     catalog = cls._open_file(location, data_dir)
-                    catalog.refresh(progress=progress)
+                    catalog.refresh(progress=progress, overlap=overlap)
                     return catalog
                 except sqlite3.DatabaseError:
                     # corrupt, locked for too long, or written by something else: rebuild, never trust
@@ -245,10 +247,17 @@ class Catalog:
 
     # ------------------------------------------------------------------ refresh
 
-    def refresh(self, *, progress: bool = False) -> int:
-        """Bring the catalog in line with the files; return how many files were (re)loaded."""
+    def refresh(self, *, progress: bool = False, overlap: bool = False) -> int:
+        """Bring the catalog in line with the files; return how many files were (re)loaded.
+
+        With ``overlap``, a few changed files are validated in a forked worker while this process
+        goes on: the next read of the catalog waits for the worker and stores its results (see
+        ``settle``), and ``facts`` parses every unchanged row in the meantime. The refresh keeps
+        its write transaction open until then, so no other process sees half of it.
+        """
         from .limits import Limits
 
+        self.settle()
         found = scan(self.data_dir)
         # Past IRKB_MAX_RECORDS files are not read; each gets a too-many-records problem instead.
         limit = Limits.from_env().max_records
@@ -258,7 +267,8 @@ class Catalog:
         removed = set(known) - {f.rel for f in found}
         if not changed and not removed:
             return 0
-        with self._write():
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
             # Re-read what another process may have written while we waited for the lock.
             known, skipped = self._known()
             changed = self._changed(found, known, over, skipped)
@@ -277,11 +287,38 @@ class Catalog:
                 if stat.rel in over:
                     self._skip(stat, limit)
             todo = [f for f in todo if f.rel not in over]
-            bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
             for stat in todo:
                 self._delete(stat.rel)
+            worker = _Worker.start(todo, self.data_dir) if overlap and 0 < len(todo) < PARALLEL_FROM else None
+            if worker is not None:
+                self._pending = todo
+                self.db.pending = lambda: self._finish(todo, worker.results())
+                return len(todo)
+        except BaseException:
+            self.db.raw.execute("ROLLBACK")
+            raise
+        self._finish(todo, None, progress=progress)
+        return len(todo)
+
+    def settle(self) -> None:
+        """Finish an overlapped refresh: wait for its worker and store what it compiled."""
+        self.db._settle()
+
+    def when_settled(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the catalog is up to date: now, or when an overlapped refresh ends."""
+        if self._pending:
+            self._on_settled.append(callback)
+        else:
+            callback()
+
+    def _finish(self, todo: list[FileStat], results: list[dict[str, Any]] | None, *, progress: bool = False) -> None:
+        """Store the compiled ``todo`` files (compiled here when ``results`` is None) and commit."""
+        self._pending = []
+        try:
+            bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
             batch = _Batch()
-            for count, (stat, result) in enumerate(zip(todo, _compile_all(todo, self.data_dir), strict=True)):
+            compiled = results if results is not None else _compile_all(todo, self.data_dir)
+            for count, (stat, result) in enumerate(zip(todo, compiled, strict=True)):
                 self._load(stat, result, batch)
                 if len(batch.files) >= 256:
                     batch.flush(self.db)
@@ -291,7 +328,13 @@ class Catalog:
             if bar is not None:
                 bar(-1)
             self.db.execute("DELETE FROM derived")
-        return len(todo)
+        except BaseException:
+            self.db.raw.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        callbacks, self._on_settled = self._on_settled, []
+        for callback in callbacks:
+            callback()
 
     def _known(self) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
         """(path -> (size, mtime_ns, sha256)) of every file, and the paths left unread as over the limit."""
@@ -448,8 +491,20 @@ class Catalog:
         return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys")]
 
     def facts(self) -> list[dict[str, Any]]:
-        """Filter facts of every procedure, in id order."""
-        return [json.loads(r[0]) for r in self.db.execute("SELECT json FROM facts ORDER BY id")]
+        """Filter facts of every procedure, in id order.
+
+        During an overlapped refresh the unchanged rows are parsed while the worker validates the
+        changed files (their old rows are already gone inside the open transaction); then the
+        refresh is finished and the new rows are merged in.
+        """
+        if not self._pending:
+            return [json.loads(r[0]) for r in self.db.execute("SELECT json FROM facts ORDER BY id")]
+        paths = [f.rel for f in self._pending]
+        early = [json.loads(r[0]) for r in self.db.raw.execute("SELECT json FROM facts ORDER BY id")]
+        self.settle()
+        marks = ",".join("?" * len(paths))
+        late = [json.loads(r[0]) for r in self.db.execute(f"SELECT json FROM facts WHERE path IN ({marks}) ORDER BY id", paths)]
+        return list(heapq.merge(early, late, key=lambda f: str(f["id"])))
 
     def figures(self) -> list[tuple[str, dict[str, Any]]]:
         """(procedure id, complication figure) for every figure."""
@@ -595,6 +650,56 @@ def _rows(c: Any) -> dict[str, Any]:
 
 def _compile_one(args: tuple[str, str, str]) -> dict[str, Any]:
     return compile_file(*args)
+
+
+class _Worker:
+    """A forked process compiling a few files while the parent goes on (Linux only: fork is cheap
+    and safe there; the child never touches the parent's SQLite connection and leaves with
+    ``os._exit``). Any failure of the worker means the parent compiles the files itself."""
+
+    def __init__(self, pid: int, fd: int, jobs: list[tuple[str, str, str]]) -> None:
+        self.pid, self.fd, self.jobs = pid, fd, jobs
+
+    @classmethod
+    def start(cls, todo: list[FileStat], data_dir: Path) -> _Worker | None:
+        if not sys.platform.startswith("linux") or os.environ.get("IRKB_NO_PARALLEL"):
+            return None
+        jobs = [(f.kind, str(f.path), str(data_dir)) for f in todo]
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow it)
+            code = 1
+            try:
+                os.close(read_end)
+                payload = pickle.dumps([_compile_one(job) for job in jobs])
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        return cls(pid, read_end, jobs)
+
+    def results(self) -> list[dict[str, Any]] | None:
+        """The compiled files, or None if the worker failed (then the caller compiles them)."""
+        try:
+            with os.fdopen(self.fd, "rb") as pipe:
+                payload = pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                return None
+            results = pickle.loads(payload)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+        return results if isinstance(results, list) and len(results) == len(self.jobs) else None
 
 
 def _compile_all(todo: list[FileStat], data_dir: Path) -> Iterator[dict[str, Any]]:

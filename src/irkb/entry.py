@@ -17,6 +17,16 @@ def main() -> None:
         code = run(argv)
         if code is not None:
             sys.exit(code)
+    from .helpcache import is_help_request
+
+    if is_help_request(argv):
+        from .helpcache import render, serve
+
+        if serve(argv):
+            sys.exit(0)
+        from .cli import main as cli_main
+
+        render(argv, cli_main)
     from .cli import main as cli_main
 
     cli_main()

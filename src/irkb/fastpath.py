@@ -195,7 +195,7 @@ def run(argv: Sequence[str]) -> int | None:
 
     from . import reads
     from .errors import IrkbError
-    from .runtime import Color, State, report_error, report_internal_error
+    from .runtime import Color, State, quiet_broken_pipe, report_error, report_internal_error
 
     data_dir = glob.get("data_dir") or os.environ.get("IRKB_DATA_DIR") or None
     state = State(data_dir=Path(data_dir) if data_dir else None, color=Color(glob.get("color", "auto")), debug=bool(glob.get("debug")))
@@ -217,20 +217,13 @@ def run(argv: Sequence[str]) -> int | None:
     except IrkbError as exc:
         return report_error(exc)
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        quiet_broken_pipe()
         return 0
     except KeyboardInterrupt:
         print("irkb: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
         return report_internal_error(exc)
+    finally:
+        state.finish()
     return 0
-
-
-def _quiet_broken_pipe() -> None:
-    """`irkb list | head`: the reader left; do not complain about it on exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

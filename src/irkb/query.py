@@ -64,6 +64,7 @@ def select_procedures(
     family: str | None = None,
 ) -> list[str]:
     """Ids of the procedures matching every given filter, in id order (see ``filter_procedures``)."""
+    facts = kb.catalog.facts()  # first: it overlaps with validating files changed since the last run
     modalities = _resolve_all(kb, modality, "modality")
     routes = _resolve_all(kb, access, "access-route")
     complications = _resolve_all(kb, complication, "complication")
@@ -71,7 +72,7 @@ def select_procedures(
     role_value = Role(role).value if role else None
     flags = kb.modality_flags()
     out = []
-    for p in kb.catalog.facts():
+    for p in facts:
         if category and p["category"] != category:
             continue
         if system and p["system"] != system:

@@ -5,6 +5,7 @@ Used by the Typer commands and by the fast path alike, so both behave the same.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -49,15 +50,29 @@ class State:
         if self._kb is None:
             from .store import load
 
-            self._kb = load(self.where().path)
-            skipped = self._kb.catalog.skipped_files()
-            if skipped and not quiet:
-                print(
-                    f"irkb: warning: {len(skipped)} file(s) could not be loaded and were skipped; "
-                    "answers come from the valid records (run 'irkb validate' for details)",
-                    file=sys.stderr,
-                )
+            self._kb = load(self.where().path, overlap=True)
+            if not quiet:
+                self._kb.catalog.when_settled(self._warn_skipped)
         return self._kb
+
+    def finish(self) -> None:
+        """End the invocation with the catalog up to date: wait for an overlapped refresh, even
+        after an error (a refresh that cannot be finished is rolled back; the next run redoes it)."""
+        if self._kb is not None:
+            import sqlite3
+
+            with contextlib.suppress(sqlite3.Error, OSError):
+                self._kb.catalog.settle()
+
+    def _warn_skipped(self) -> None:
+        assert self._kb is not None
+        skipped = self._kb.catalog.skipped_files()
+        if skipped:
+            print(
+                f"irkb: warning: {len(skipped)} file(s) could not be loaded and were skipped; "
+                "answers come from the valid records (run 'irkb validate' for details)",
+                file=sys.stderr,
+            )
 
     def use_color(self, stream_is_tty: bool) -> bool:
         """Whether to colour: --color, then NO_COLOR, then whether the stream is a terminal."""
@@ -66,6 +81,15 @@ class State:
         if self.color == Color.NEVER or os.environ.get("NO_COLOR"):
             return False
         return stream_is_tty
+
+
+def quiet_broken_pipe() -> None:
+    """`irkb list | head`: the reader left; do not complain about it on exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def report_error(exc: IrkbError) -> int:

@@ -55,8 +55,11 @@ def schema_dir() -> Path:
     return root / "schemas" if root is not None else PACKAGE_DIR / "_schemas"
 
 
-def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: bool = False) -> KnowledgeBase:
+def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: bool = False, overlap: bool = False) -> KnowledgeBase:
     """Load and check a knowledge base (the shipped one by default), through the compiled cache.
+
+    ``overlap`` (for the command line, which is single-threaded) lets a few changed files be
+    validated in a forked worker while the first read gets under way; every read waits for it.
 
     >>> kb = load()
     >>> kb.get("TIPS").id
@@ -65,4 +68,4 @@ def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     from .catalog import Catalog
 
     where = resolve_data_dir(data_dir)
-    return KnowledgeBase(Catalog.open(where.path, progress=progress), today)
+    return KnowledgeBase(Catalog.open(where.path, progress=progress, overlap=overlap), today)

@@ -72,3 +72,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # the one place a bug is turned into a line instead of a trace
         sys.exit(report_internal_error(exc))
+    finally:
+        if State.current is not None:
+            State.current.finish()
