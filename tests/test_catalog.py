@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -229,5 +230,28 @@ def test_a_command_that_fails_still_finishes_the_refresh(run: Run, kb_dir: Path,
     assert _headline(run, kb_dir).exit_code == 70
     assert workers == [1]
     # the catalog is committed and unlocked: the next open has nothing to do
+    assert Catalog.open(kb_dir).refresh() == 0
+    assert load(kb_dir).get("tips").name.startswith("Edited ")
+
+
+@needs_fork
+def test_a_store_that_fails_after_the_worker_rebuilds_the_catalog(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _ids(_headline(run, kb_dir))
+    original = catalog_module._Batch.flush
+    failures: list[int] = []
+
+    def full_disk_once(self: catalog_module._Batch, db: Any) -> None:
+        if not failures:
+            failures.append(1)
+            raise sqlite3.OperationalError("database or disk is full")
+        original(self, db)
+
+    monkeypatch.setattr(catalog_module._Batch, "flush", full_disk_once)
+    target = kb_dir / "procedures" / "tips.yaml"
+    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
+    _bump(target)
+    workers.clear()
+    assert _ids(_headline(run, kb_dir)) == before
+    assert workers == [1] and failures == [1]
     assert Catalog.open(kb_dir).refresh() == 0
     assert load(kb_dir).get("tips").name.startswith("Edited ")

@@ -292,7 +292,7 @@ class Catalog:
             worker = _Worker.start(todo, self.data_dir) if overlap and 0 < len(todo) < PARALLEL_FROM else None
             if worker is not None:
                 self._pending = todo
-                self.db.pending = lambda: self._finish(todo, worker.results())
+                self.db.pending = lambda: self._finish_overlapped(todo, worker)
                 return len(todo)
         except BaseException:
             self.db.raw.execute("ROLLBACK")
@@ -311,10 +311,25 @@ class Catalog:
         else:
             callback()
 
-    def _finish(self, todo: list[FileStat], results: list[dict[str, Any]] | None, *, progress: bool = False) -> None:
-        """Store the compiled ``todo`` files (compiled here when ``results`` is None) and commit."""
-        self._pending = []
+    def _finish_overlapped(self, todo: list[FileStat], worker: _Worker) -> None:
+        """Finish a refresh left to a worker. Should storing its results fail (a full disk, say),
+        the catalog is rebuilt as ``open`` would have done, in memory if need be."""
         try:
+            self._finish(todo, worker)
+        except sqlite3.DatabaseError:
+            if self.location is None:
+                raise
+            self.db.raw = self._rebuilt()
+        finally:
+            self._pending = []
+            callbacks, self._on_settled = self._on_settled, []
+            for callback in callbacks:
+                callback()
+
+    def _finish(self, todo: list[FileStat], worker: _Worker | None, *, progress: bool = False) -> None:
+        """Store the compiled ``todo`` files (from ``worker``, else compiled here) and commit."""
+        try:
+            results = worker.results() if worker is not None else None
             bar = _progress(len(todo)) if progress and len(todo) >= 200 else None
             batch = _Batch()
             compiled = results if results is not None else _compile_all(todo, self.data_dir)
@@ -332,9 +347,6 @@ class Catalog:
             self.db.raw.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-        callbacks, self._on_settled = self._on_settled, []
-        for callback in callbacks:
-            callback()
 
     def _known(self) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
         """(path -> (size, mtime_ns, sha256)) of every file, and the paths left unread as over the limit."""
