@@ -327,6 +327,16 @@ def test_a_huge_size_limit_still_reads_normal_files(run: Run, kb_dir: Path, monk
     assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "ct-lung-biopsy", result
 
 
+def test_loading_many_files_keeps_nothing_of_the_ones_before() -> None:
+    """Memory stays flat over a 10,000-file cold build: the YAML constructor forgets each node."""
+    from irkb import loader
+
+    text = CLEAN.read_text()
+    for _ in range(3):
+        assert load_text(text, "procedure", "x.yaml", "ct-lung-biopsy", Limits()).record is not None
+    assert loader._CONSTRUCTOR is not None and not loader._CONSTRUCTOR.constructed_objects
+
+
 # --------------------------------------------------------------------------- values
 
 

@@ -564,9 +564,7 @@ class Catalog:
         rows = self.db.execute("SELECT d.kind, d.id, f.display, d.keys, d.meta, f.refs FROM docs d JOIN files f ON f.path = d.path").fetchall()
         for kind, rid, display, keys, meta, refs in rows:
             m = json.loads(meta)
-            facts.append(
-                RecordFacts(kind, rid, display, [tuple(k) for k in json.loads(keys)], [tuple(r) for r in json.loads(refs)], m["last_reviewed"], m.get("doi"))
-            )
+            facts.append(RecordFacts(kind, rid, display, [tuple(k) for k in json.loads(keys)], refs, m["last_reviewed"], m.get("doi")))
         problems = check(facts, self.locate, suggest, today)
         with contextlib.suppress(sqlite3.DatabaseError), self._write():
             self.db.execute("DELETE FROM derived WHERE key LIKE 'integrity:%'")
