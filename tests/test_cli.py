@@ -9,15 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import BROKEN, MINI_KB, ROOT, Result
+from .conftest import BROKEN, MINI_KB, ROOT, Run
 
-Run = Callable[..., Result]
 ANSI = re.compile(r"\x1b\[")
 KB = ("--data-dir", str(MINI_KB))
 
@@ -257,9 +255,10 @@ def test_top_level_help_documents_exit_codes(run: Run) -> None:
     assert "Exit codes" in out and "not clinical decision support" in out
 
 
-def test_python_m_irkb_subprocess() -> None:
+def test_python_m_irkb_subprocess(run: Run) -> None:
     result = subprocess.run([sys.executable, "-m", "irkb", "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("irkb ")
+    assert result.stdout == run("--version").stdout, "the entry point prints what the Typer option prints"
 
 
 def test_installed_entry_point_subprocess() -> None:

@@ -7,16 +7,14 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import MINI_KB, ROOT, Result
+from .conftest import MINI_KB, ROOT, Run
 
-Run = Callable[..., Result]
 KB = ("--data-dir", str(MINI_KB))
 
 

@@ -9,16 +9,14 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import MINI_KB, ROOT, Result
+from .conftest import MINI_KB, ROOT, Run
 
-Run = Callable[..., Result]
 KB = ("--data-dir", str(MINI_KB))
 KINDS = ("procedure", "modality", "access-route", "complication", "source")
 ARRAYS = {"procedure": "procedures", "modality": "modalities", "access-route": "access_routes", "complication": "complications", "source": "sources"}

@@ -1,4 +1,5 @@
-"""The ``irkb`` console script: the fast path for everyday reads, else the full Typer CLI."""
+"""The ``irkb`` console script: the fast path for everyday reads, recorded help pages, else the
+full Typer CLI."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ HELP = {"--help", "-h", "--version"}
 def main() -> None:
     """Entry point of ``irkb`` and ``python -m irkb``."""
     argv = sys.argv[1:]
+    if argv == ["--version"]:  # what the Typer option prints, without loading Typer
+        from . import __version__
+
+        print(f"irkb {__version__}")
+        sys.exit(0)
     if FAST_COMMANDS.intersection(argv) and not HELP.intersection(argv):
         from .fastpath import run
 

@@ -52,8 +52,7 @@ def _stamp(path: str) -> str:
 
 def _terminal(fd: int) -> str:
     try:
-        size = os.get_terminal_size(fd)
-        return f"{fd}:tty:{size.columns}x{size.lines}"
+        return f"{fd}:tty:{os.get_terminal_size(fd).columns}"  # the lines never change a page
     except OSError:
         return f"{fd}:{os.isatty(fd)}"
 

@@ -1,6 +1,5 @@
 """Curator commands: validate and schema."""
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -57,6 +56,8 @@ def validate(
             "summary": {"records": kb.count(), "errors": errors, "warnings": warnings, "files_with_problems": files, "strict": strict},
             "problems": [p.to_dict() for p in problems],
         }
+        import json
+
         print(json.dumps(envelope, indent=2, ensure_ascii=False))
     elif fmt == ValidateFormat.GITHUB:
         for p in problems:
