@@ -463,6 +463,19 @@ def test_an_internal_error_on_the_fast_path(monkeypatch: pytest.MonkeyPatch, cap
     assert "Traceback" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("recorded", [False, True])
+@pytest.mark.parametrize("args", [("--data-dir", str(MINI_KB), "list", "-f", "json"), ("show", "--help")])
+def test_a_full_disk_behind_stdout_is_one_line_not_a_bug_report(args: tuple[str, ...], recorded: bool) -> None:
+    command = [sys.executable, "-m", "irkb", *args]
+    if recorded:  # a help page served from the cache, a query from a warm catalog
+        subprocess.run(command, capture_output=True, timeout=60, check=True)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 70
+    assert result.stderr == "irkb: system error: No space left on device\n"
+
+
 # --------------------------------------------------------------------------- writers lose nothing
 
 

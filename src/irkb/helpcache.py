@@ -96,14 +96,21 @@ def serve(argv: Sequence[str]) -> bool:
     stored_key, sep, page = text.partition(_SEP)
     if not sep or stored_key != page_key or not page:
         return False
-    try:
-        sys.stdout.write(page)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        from .runtime import quiet_broken_pipe
-
-        quiet_broken_pipe()
+    _emit(sys.stdout, page)
     return True
+
+
+def _emit(stream: TextIO, page: str) -> None:
+    """Write a page to stdout as the CLI would: quiet when the reader left, one line on a failure."""
+    from .runtime import quiet_broken_pipe, report_internal_error
+
+    try:
+        stream.write(page)
+        stream.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    except OSError as exc:
+        sys.exit(report_internal_error(exc))
 
 
 class _Capture:
@@ -155,13 +162,7 @@ def render(argv: Sequence[str], run: Callable[[], None]) -> None:
     finally:
         sys.stdout, sys.stderr = real_out, real_err
     page = "".join(capture.parts)
-    try:
-        real_out.write(page)
-        real_out.flush()
-    except BrokenPipeError:
-        from .runtime import quiet_broken_pipe
-
-        quiet_broken_pipe()
+    _emit(real_out, page)
     if code in (0, None) and page and not watch.written:
         _store(directory, page_key, page)
     raise SystemExit(code)

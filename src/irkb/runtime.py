@@ -113,7 +113,11 @@ def report_error(exc: IrkbError) -> int:
 
 
 def report_internal_error(exc: BaseException) -> int:
-    """One line for an unexpected error (the trace with --debug or IRKB_DEBUG); return exit code 70."""
+    """One line for an unexpected error (the trace with --debug or IRKB_DEBUG); return exit code 70.
+
+    An operating-system error (``OSError`` with a reason) is said as such, without asking for a
+    bug report; anything else is an internal error.
+    """
     from .errors import EXIT_INTERNAL
 
     state = State.current
@@ -121,6 +125,10 @@ def report_internal_error(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc)
+    elif isinstance(exc, OSError) and exc.strerror:
+        # not a bug: the system refused (a full disk or a closed stream behind stdout, say)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"irkb: system error: {exc.strerror}{where}", file=sys.stderr)
     else:
         print(
             f"irkb: internal error: {type(exc).__name__}: {exc} (run again with --debug for the trace, and report it with that output)",
