@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -123,3 +125,38 @@ def test_fast_path_options_mirror_the_typer_commands() -> None:
         assert fast_names == typer_names - {"--help", "-h"}, name
     root_options = {o for p in group.params if p.param_type_name == "option" for o in p.opts}
     assert set(fastpath.GLOBAL_OPTIONS) | set(fastpath.GLOBAL_FLAGS) <= root_options
+
+
+LEAN_PROBE = """
+import os
+import subprocess
+import sys
+from irkb.entry import main
+sys.argv = ["irkb", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"ruamel", "pydantic", "pydantic_core", "rich", "typer", "click", "yaml", "rapidfuzz"})
+print(" ".join(heavy), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "allowed"),
+    [
+        (("list", "--modality", "ct", "--no-live", "--format", "json"), set()),
+        (("list",), set()),  # a table on a pipe is plain text: no rich
+        (("show", "tips", "-f", "json"), set()),
+        (("search", "nephrostmy", "-f", "json"), {"rapidfuzz"}),
+        (("--help",), set()),  # recorded by the warm-up run
+        (("--version",), set()),
+    ],
+)
+def test_a_warm_run_imports_only_what_it_needs(args: tuple[str, ...], allowed: set[str]) -> None:
+    command = [sys.executable, "-c", LEAN_PROBE, *args]
+    env = {**os.environ, "IRKB_DATA_DIR": str(MINI_KB)}
+    subprocess.run(command, capture_output=True, timeout=60, env=env, check=True)  # warm the cache
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=True)
+    imported = set(result.stderr.strip().splitlines()[-1].split()) if result.stderr.strip() else set()
+    assert imported <= allowed, f"{' '.join(args)} imported {sorted(imported - allowed)}"
