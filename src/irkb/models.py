@@ -52,9 +52,13 @@ RadlexId = Annotated[str, StringConstraints(pattern=r"^RID\d{1,7}$")]
 
 
 class _Model(BaseModel):
-    """Base of every model: unknown fields are errors, values are validated on assignment."""
+    """Base of every model: unknown fields are errors, values are validated on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True, validate_default=True)
+    Validators are built on first use (``defer_build``): a run that checks one edited procedure
+    builds the procedure validator only, not those of every kind.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True, validate_default=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- building blocks
