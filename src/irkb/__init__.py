@@ -12,13 +12,15 @@ Python use (see the README):
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 __all__ = ["KnowledgeBase", "Problem", "__version__", "load", "models", "query"]
 
+TYPE_CHECKING = False  # not typing's: `import irkb` (and `irkb --help`) should not import typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from . import models, query
     from .errors import Problem
     from .kb import KnowledgeBase

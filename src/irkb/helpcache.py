@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TextIO
+
+TYPE_CHECKING = False  # not typing's: a recorded page is printed without importing typing or pathlib
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import TextIO
 
 HELP_FLAGS = ("--help", "-h")
 # Variables that change from one shell prompt to the next and cannot change a help page.
@@ -25,16 +28,24 @@ KEEP = 200  # recorded pages; the oldest go first
 _SEP = "\0"
 
 
-def cache_dir() -> Path | None:
+def cache_root() -> str | None:
     """Where irkb keeps its caches, or None when caching is off (``IRKB_NO_CACHE``)."""
     if os.environ.get("IRKB_NO_CACHE"):
         return None
     override = os.environ.get("IRKB_CACHE_DIR")
     if override:
-        return Path(override)
+        return override
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("irkb", appauthor=False))
+    return str(user_cache_dir("irkb", appauthor=False))
+
+
+def cache_dir() -> Path | None:
+    """``cache_root`` as a path."""
+    from pathlib import Path
+
+    root = cache_root()
+    return Path(root) if root is not None else None
 
 
 def is_help_request(argv: Sequence[str]) -> bool:
@@ -64,9 +75,9 @@ def key(argv: Sequence[str]) -> str | None:
         return None
     from importlib.machinery import PathFinder
 
-    here = Path(__file__).resolve().parent
+    here = os.path.dirname(os.path.realpath(__file__))
     parts: list[str] = [sys.version, sys.executable, repr(list(argv))]
-    for folder in (here, here / "cli"):
+    for folder in (here, os.path.join(here, "cli")):
         with os.scandir(folder) as entries:
             parts += sorted(_stamp(e.path) for e in entries if e.name.endswith(".py"))
     for name in LIBRARIES:
@@ -77,20 +88,21 @@ def key(argv: Sequence[str]) -> str | None:
     return repr(parts)
 
 
-def _page_path(directory: Path, page_key: str) -> Path:
+def _page_path(directory: str, page_key: str) -> str:
     import zlib
 
-    return directory / "help" / f"{zlib.crc32(page_key.encode('utf-8', 'surrogateescape')):08x}.txt"
+    return os.path.join(directory, "help", f"{zlib.crc32(page_key.encode('utf-8', 'surrogateescape')):08x}.txt")
 
 
 def serve(argv: Sequence[str]) -> bool:
     """Print the recorded page for ``argv`` if there is one for exactly this key."""
-    directory = cache_dir()
+    directory = cache_root()
     page_key = key(argv) if directory is not None else None
     if directory is None or page_key is None:
         return False
     try:
-        text = _page_path(directory, page_key).read_text(encoding="utf-8", errors="surrogateescape")
+        with open(_page_path(directory, page_key), encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()
     except (OSError, UnicodeError):
         return False
     stored_key, sep, page = text.partition(_SEP)
@@ -102,14 +114,16 @@ def serve(argv: Sequence[str]) -> bool:
 
 def _emit(stream: TextIO, page: str) -> None:
     """Write a page to stdout as the CLI would: quiet when the reader left, one line on a failure."""
-    from .runtime import quiet_broken_pipe, report_internal_error
-
     try:
         stream.write(page)
         stream.flush()
     except BrokenPipeError:
+        from .runtime import quiet_broken_pipe
+
         quiet_broken_pipe()
     except OSError as exc:
+        from .runtime import report_internal_error
+
         sys.exit(report_internal_error(exc))
 
 
@@ -146,7 +160,7 @@ class _Capture:
 
 def render(argv: Sequence[str], run: Callable[[], None]) -> None:
     """Run Typer's help through ``run`` and record the page (always ends with SystemExit)."""
-    directory = cache_dir()
+    directory = cache_root()
     page_key = key(argv) if directory is not None else None
     if directory is None or page_key is None:
         run()
@@ -183,11 +197,13 @@ class _Watch:
         return getattr(self._real, name)
 
 
-def _store(directory: Path, page_key: str, page: str) -> None:
+def _store(directory: str, page_key: str, page: str) -> None:
     """Record a page atomically; a cache that cannot be written is only a slower next run."""
+    from pathlib import Path
+
     from .atomic import write_bytes
 
-    path = _page_path(directory, page_key)
+    path = Path(_page_path(directory, page_key))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(path, (page_key + _SEP + page).encode("utf-8", "surrogateescape"))
