@@ -31,6 +31,8 @@ REFERENCE_FIELDS: dict[str, str] = {
 }
 
 _PERCENT_IN_TEXT = re.compile(r"\d(?:[.,]\d+)?\s*%")
+# Outcome measures that are really a pooled complication rate (any-complication, major-complication-30d, ...).
+_POOLED_COMPLICATION = re.compile(r"^(any|all|overall|total|major|minor)-complications?(-[a-z0-9-]+)?$")
 
 
 def _walk(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -102,6 +104,16 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
                 f"alternatives[{index}].comparison states a figure without a source",
                 "warning",
                 "add source: <source id>",
+            )
+    for index, outcome in enumerate(data.get("outcomes") or []):
+        measure = outcome.get("measure") or ""
+        if _POOLED_COMPLICATION.match(measure):
+            yield (
+                ("outcomes", index, "measure"),
+                "complication-as-outcome",
+                f"outcomes[{index}]: '{measure}' is a complication rate, which belongs under complications",
+                "warning",
+                "record it as complications: - complication: any-adverse-event (with severity: major or minor when the source splits them)",
             )
     missing = [name for name in type(record).recommended if not data.get(name)]
     if missing:

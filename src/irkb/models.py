@@ -253,7 +253,8 @@ class Outcome(FigureBase):
 
     measure: RecordId = Field(
         description="Kebab-case name of the measure: technical-success, clinical-success, diagnostic-yield, "
-        "any-complication, major-complication, readmission-30d, mortality-30d, patency-12m, ..."
+        "readmission-30d, mortality-30d, primary-patency-12m, ... A pooled complication rate is not an outcome: record it "
+        "under complications as any-adverse-event."
     )
 
 
