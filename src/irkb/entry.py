@@ -33,6 +33,7 @@ def main() -> None:
         from .cli import main as cli_main
 
         render(argv, cli_main)
+        return
     from .cli import main as cli_main
 
     cli_main()
