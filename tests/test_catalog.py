@@ -255,3 +255,42 @@ def test_a_store_that_fails_after_the_worker_rebuilds_the_catalog(run: Run, kb_d
     assert workers == [1] and failures == [1]
     assert Catalog.open(kb_dir).refresh() == 0
     assert load(kb_dir).get("tips").name.startswith("Edited ")
+
+
+@needs_fork
+@pytest.mark.parametrize("path", ["typer", "fast"])
+def test_ctrl_c_drops_the_overlapped_refresh(
+    run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], path: str
+) -> None:
+    _headline(run, kb_dir)
+    target = kb_dir / "procedures" / "tips.yaml"
+    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
+    _bump(target)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("irkb.query.select_procedures", interrupted)
+    workers.clear()
+    if path == "typer":
+        result = _headline(run, kb_dir)
+        assert result.exit_code == 130 and result.stderr == "irkb: interrupted\n"
+    else:
+        from irkb import fastpath
+
+        capsys.readouterr()
+        assert fastpath.run(["--data-dir", str(kb_dir), "list", "--modality", "ct", "--no-live", "-f", "json"]) == 130
+        assert capsys.readouterr().err == "irkb: interrupted\n"
+    assert workers == [1]
+    # nothing was committed and nothing is left locked: the next run does the work again
+    compiled: list[str] = []
+    original = catalog_module._compile_one
+
+    def counting(args: tuple[str, str, str]) -> dict[str, Any]:
+        compiled.append(Path(args[1]).name)
+        return original(args)
+
+    monkeypatch.setattr(catalog_module, "_compile_one", counting)
+    monkeypatch.setenv("IRKB_NO_PARALLEL", "1")
+    assert load(kb_dir).get("tips").name.startswith("Edited ")
+    assert compiled == ["tips.yaml"]

@@ -170,6 +170,7 @@ class Catalog:
         self.location = location
         self._doc_cache: dict[tuple[str, str], dict[str, Any]] = {}
         self._pending: list[FileStat] = []  # files an overlapped refresh is still compiling
+        self._worker: _Worker | None = None
         self._on_settled: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ opening
@@ -291,7 +292,7 @@ class Catalog:
                 self._delete(stat.rel)
             worker = _Worker.start(todo, self.data_dir) if overlap and 0 < len(todo) < PARALLEL_FROM else None
             if worker is not None:
-                self._pending = todo
+                self._pending, self._worker = todo, worker
                 self.db.pending = lambda: self._finish_overlapped(todo, worker)
                 return len(todo)
         except BaseException:
@@ -303,6 +304,19 @@ class Catalog:
     def settle(self) -> None:
         """Finish an overlapped refresh: wait for its worker and store what it compiled."""
         self.db._settle()
+
+    def abandon(self) -> None:
+        """Drop an overlapped refresh without waiting (after Ctrl-C): stop the worker and roll back;
+        the next run does the work again."""
+        if self.db.pending is None:
+            return
+        self.db.pending = None
+        self._pending, self._on_settled = [], []
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        with contextlib.suppress(sqlite3.Error):
+            self.db.raw.execute("ROLLBACK")
 
     def when_settled(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the catalog is up to date: now, or when an overlapped refresh ends."""
@@ -321,7 +335,7 @@ class Catalog:
                 raise
             self.db.raw = self._rebuilt()
         finally:
-            self._pending = []
+            self._pending, self._worker = [], None
             callbacks, self._on_settled = self._on_settled, []
             for callback in callbacks:
                 callback()
@@ -697,6 +711,17 @@ class _Worker:
                 os._exit(code)
         os.close(write_end)
         return cls(pid, read_end, jobs)
+
+    def stop(self) -> None:
+        """End the worker now and reap it."""
+        import signal
+
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
 
     def results(self) -> list[dict[str, Any]] | None:
         """The compiled files, or None if the worker failed (then the caller compiles them)."""

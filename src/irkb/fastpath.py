@@ -220,6 +220,7 @@ def run(argv: Sequence[str]) -> int | None:
         quiet_broken_pipe()
         return 0
     except KeyboardInterrupt:
+        state.interrupted = True
         print("irkb: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:

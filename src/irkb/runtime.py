@@ -35,6 +35,7 @@ class State:
     color: Color = Color.AUTO
     debug: bool = False
     format: str | None = None
+    interrupted: bool = False  # Ctrl-C ended the command
     _kb: KnowledgeBase | None = field(default=None, repr=False)
 
     current: ClassVar[State | None] = None
@@ -57,12 +58,21 @@ class State:
 
     def finish(self) -> None:
         """End the invocation with the catalog up to date: wait for an overlapped refresh, even
-        after an error (a refresh that cannot be finished is rolled back; the next run redoes it)."""
-        if self._kb is not None:
-            import sqlite3
+        after an error (a refresh that cannot be finished is rolled back; the next run redoes it).
+        After Ctrl-C (``interrupted``), or a Ctrl-C while waiting, the refresh is dropped instead."""
+        if self._kb is None:
+            return
+        import sqlite3
 
+        catalog = self._kb.catalog
+        if self.interrupted:
+            catalog.abandon()
+            return
+        try:
             with contextlib.suppress(sqlite3.Error, OSError):
-                self._kb.catalog.settle()
+                catalog.settle()
+        except KeyboardInterrupt:
+            catalog.abandon()
 
     def _warn_skipped(self) -> None:
         assert self._kb is not None

@@ -63,11 +63,17 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         app(args=argv, prog_name="irkb", standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C into exit 130, silently
+            if State.current is not None:
+                State.current.interrupted = True
+            print("irkb: interrupted", file=sys.stderr)
         raise
     except IrkbError as exc:
         sys.exit(report_error(exc))
     except KeyboardInterrupt:
+        if State.current is not None:
+            State.current.interrupted = True
         print("irkb: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # the one place a bug is turned into a line instead of a trace
