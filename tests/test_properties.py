@@ -321,6 +321,7 @@ def write_world(world: World, root: Path) -> None:
                     "guidance": [{"modality": m, "role": role} for m, role in p.guidance],
                     "access_routes": list(p.access),
                     "complications": [{"complication": c, "rate": {"percent": 1}, "source": "s-one"} for c in p.complications],
+                    "sources": ["s-one"],
                 },
             )
         )

@@ -115,8 +115,77 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
                 "warning",
                 "record it as complications: - complication: any-adverse-event (with severity: major or minor when the source splits them)",
             )
+    yield from _measure_checks(data)
+    yield from _citation_checks(data)
     missing = [name for name in type(record).recommended if not data.get(name)]
     if missing:
         yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
     if record.record_type == "source" and not (data.get("doi") or data.get("url")):
         yield (), "source-without-link", "source has neither a DOI nor a URL", "warning", "add doi: or url: so readers can find it"
+
+
+def _measure_checks(data: dict[str, Any]) -> Iterator[Check]:
+    """Outcome measures come from the controlled vocabulary (``vocab.OUTCOME_MEASURES``), with a time point."""
+    from .vocab import OUTCOME_MEASURES, measure_base
+
+    for index, outcome in enumerate(data.get("outcomes") or []):
+        measure = outcome.get("measure") or ""
+        if _POOLED_COMPLICATION.match(measure) or measure_base(measure) in OUTCOME_MEASURES:
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(measure_base(measure), list(OUTCOME_MEASURES), n=3, cutoff=0.6)
+        hint = ("did you mean " + " or ".join(f"'{c}'" for c in close) + "? " if close else "") + "see 'irkb vocab measures'"
+        yield (
+            ("outcomes", index, "measure"),
+            "unknown-measure",
+            f"outcomes[{index}]: '{measure}' is not an outcome measure of the vocabulary",
+            "warning",
+            hint + "; a time point may follow the id (-30d, -12m, -5y)",
+        )
+
+
+def _figure_key(figure: dict[str, Any]) -> tuple[Any, ...]:
+    rate = figure.get("rate") or {}
+    return (
+        figure.get("complication") or figure.get("measure"),
+        figure.get("source"),
+        tuple(sorted((k, v) for k, v in rate.items() if v is not None)),
+        figure.get("population"),
+        figure.get("per"),
+        figure.get("rate_kind"),
+    )
+
+
+def _citation_checks(data: dict[str, Any]) -> Iterator[Check]:
+    """A cited source is in the record's ``sources`` list; the same figure is not recorded twice."""
+    if "sources" in data:
+        listed = set(data.get("sources") or [])
+        for loc, value in _walk(data):
+            if isinstance(value, dict) and isinstance(value.get("source"), str) and value["source"] not in listed:
+                yield (
+                    (*loc, "source"),
+                    "source-not-listed",
+                    f"{dotted(loc)} cites '{value['source']}', which the record's sources list leaves out",
+                    "error",
+                    f"add '{value['source']}' to sources:",
+                )
+    for field in ("complications", "outcomes"):
+        seen: dict[tuple[Any, ...], tuple[int, Any]] = {}
+        for index, figure in enumerate(data.get(field) or []):
+            if not isinstance(figure, dict):
+                continue
+            key = _figure_key(figure)
+            severity = figure.get("severity")
+            earlier = seen.get(key)
+            if earlier is not None and (earlier[1] is None or severity is None or earlier[1] == severity):
+                yield (
+                    (field, index),
+                    "duplicate-figure",
+                    f"{field}[{index}] repeats {field}[{earlier[0]}] (same {'complication' if field == 'complications' else 'measure'}, "
+                    "source, rate and population)",
+                    "warning",
+                    "keep one of them (the graded one, where one is graded)",
+                )
+            elif earlier is None:
+                seen[key] = (index, severity)

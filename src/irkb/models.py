@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Strict, StringConstraints, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .vocab import (  # noqa: F401  (re-exported for the API)
@@ -23,6 +23,7 @@ from .vocab import (  # noqa: F401  (re-exported for the API)
     Category,
     ComplicationGroup,
     Interval,
+    Per,
     Phase,
     Purpose,
     RateKind,
@@ -48,6 +49,22 @@ RecordId = Annotated[
 ]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 MeshId = Annotated[str, StringConstraints(pattern=r"^D\d{6}$")]
+# Numbers and booleans are strict: a quoted '5' or 'false' is text, as the JSON Schema (and so a
+# curator's editor) says, never silently converted.
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+
+
+def _date_input(value: Any) -> Any:
+    # YAML gives a date object and the catalog's JSON its ISO text; a number is never a date
+    # (pydantic would read 20260101 as seconds since 1970).
+    if isinstance(value, (int, float)):
+        raise PydanticCustomError("wrong-type", "expected a date written YYYY-MM-DD, got a number")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_input)]
 RadlexId = Annotated[str, StringConstraints(pattern=r"^RID\d{1,7}$")]
 
 
@@ -69,7 +86,7 @@ class Alias(_Model):
 
     text: Text = Field(description="The alias as written, e.g. 'PCN' or 'embolization'.")
     kind: AliasKind = Field(AliasKind.SYNONYM, description="abbreviation, synonym, spelling variant, eponym, former name or brand.")
-    ambiguous: bool = Field(
+    ambiguous: Flag = Field(
         False,
         description="True when several records share this alias (e.g. PTA, RFA): lookups then list the candidates instead of picking one.",
     )
@@ -93,11 +110,11 @@ def _decimals(value: float) -> int:
 class Rate(_Model):
     """A structured rate in percent: a point value, a bound, or both, with counts where known."""
 
-    percent: float | None = Field(None, ge=0, le=100, description="Point value in percent (0-100).")
-    low: float | None = Field(None, ge=0, le=100, description="Lower bound in percent.")
-    high: float | None = Field(None, ge=0, le=100, description="Upper bound in percent; alone it means 'up to' / 'less than'.")
-    numerator: int | None = Field(None, ge=0, le=10**9, description="Number of events, where the source gives it.")
-    denominator: int | None = Field(None, gt=0, le=10**9, description="Number of procedures or patients, where the source gives it.")
+    percent: Number | None = Field(None, ge=0, le=100, description="Point value in percent (0-100).")
+    low: Number | None = Field(None, ge=0, le=100, description="Lower bound in percent.")
+    high: Number | None = Field(None, ge=0, le=100, description="Upper bound in percent; alone it means 'up to' / 'less than'.")
+    numerator: Count | None = Field(None, ge=0, le=10**9, description="Number of events, where the source gives it.")
+    denominator: Count | None = Field(None, gt=0, le=10**9, description="Number of procedures or patients, where the source gives it.")
     interval: Interval | None = Field(None, description="What low..high mean: a range across studies, a 95% confidence interval, or an interquartile range.")
 
     @model_validator(mode="after")
@@ -151,12 +168,14 @@ class Measure(_Model):
     """A cited quantity that is not a complication or outcome rate (a sheath size, a time, a dose)."""
 
     label: Text | None = Field(None, description="What is measured, e.g. 'Y-90 physical half-life'.")
-    value: float | None = Field(None, ge=0, description="Point value.")
-    low: float | None = Field(None, ge=0, description="Lower bound.")
-    high: float | None = Field(None, ge=0, description="Upper bound.")
+    value: Number | None = Field(None, ge=0, description="Point value.")
+    low: Number | None = Field(None, ge=0, description="Lower bound.")
+    high: Number | None = Field(None, ge=0, description="Upper bound.")
     unit: Unit = Field(description="Unit of value, low and high.")
-    qualifier: Literal["typical", "maximum", "minimum", "median", "mean"] | None = Field(
-        None, description="What the figure is: a typical value, a limit, a median or a mean."
+    qualifier: Literal["typical", "maximum", "minimum", "median", "mean", "threshold", "target"] | None = Field(
+        None,
+        description="What the figure is: a typical value, a limit, a median or a mean; a threshold (a cut-off that decides, e.g. "
+        "treat above it) or a target (a value to reach, e.g. a pressure gradient after a shunt).",
     )
     population: Text | None = Field(None, description="Who or what the figure applies to.")
     note: Text | None = Field(None, description="Anything else a reader needs to weigh the figure.")
@@ -206,11 +225,25 @@ class GuidanceEntry(_Model):
     note: Text | None = Field(None, description="What the modality is used for here.")
 
 
+class Comparator(_Model):
+    """The other arm of a comparative study (a trial's control, the other technique), in the same rate shape."""
+
+    label: Text = Field(description="What the other arm had, e.g. 'no filter', 'surgical clipping', 'best medical therapy'.")
+    rate: Rate = Field(description="The other arm's figure, in percent.")
+    population: Text | None = Field(None, description="The other arm's size and setting, when it differs from the figure's population.")
+    note: Text | None = Field(None, description="Anything else a reader needs (a p value, a relative risk as printed).")
+
+
 class FigureBase(_Model):
     """Fields shared by every cited figure."""
 
     rate: Rate = Field(description="The figure, in percent.")
     rate_kind: RateKind = Field(RateKind.OBSERVED, description="observed rate, suggested threshold, or upper bound ('as high as').")
+    per: Per | None = Field(
+        None,
+        description="What the denominator counts: patient, procedure, device, lesion, vessel, limb, study (pooled across studies) or other.",
+    )
+    comparator: Comparator | None = Field(None, description="The other arm of a comparative study, so both rates are read together.")
     population: Text | None = Field(None, description="Who or what the figure applies to (series, registry, definition).")
     source: RecordId | None = Field(None, description="Id of the source record. Required: every figure cites a source.")
     locator: Text | None = Field(None, description="Where in the source: table, page or section.")
@@ -285,7 +318,7 @@ class Record(_Model):
 
     id: RecordId = Field(description="Unique kebab-case id; equals the file name without .yaml.")
     aliases: list[Alias] = Field(default_factory=list, description="Other names and abbreviations, resolved by every lookup.")
-    last_reviewed: dt.date = Field(description="Date the record was last checked against its sources (YYYY-MM-DD).")
+    last_reviewed: Date = Field(description="Date the record was last checked against its sources (YYYY-MM-DD).")
 
 
 class Modality(Record):
@@ -299,10 +332,10 @@ class Modality(Record):
 
     summary: Text | None = Field(None, description="What the modality is, in our own words.")
     speed: Speed = Field(description="live, near-live, step-by-step or slow. 'Live' guidance means speed == live.")
-    ionising_radiation: bool = Field(description="Whether it exposes patient and operator to ionising radiation.")
+    ionising_radiation: Flag = Field(description="Whether it exposes patient and operator to ionising radiation.")
     sees_best: list[Text] = Field(default_factory=list, description="What it shows well.")
     blind_spots: list[Text] = Field(default_factory=list, description="What it cannot see (ultrasound: bone, gas).")
-    bedside: bool = Field(False, description="Portable: can be taken to the bedside.")
+    bedside: Flag = Field(False, description="Portable: can be taken to the bedside.")
     special_kit: list[Text] = Field(default_factory=list, description="Special equipment needed (MRI: MR-conditional devices).")
     classic_uses: list[Text] = Field(default_factory=list, description="Typical procedures it guides.")
     advantages: list[Text] = Field(default_factory=list, description="Strengths.")
@@ -365,13 +398,13 @@ class Source(Record):
     authors: list[Text] = Field(default_factory=list, description="Authors, 'Surname Initials'.")
     organisation: Text | None = Field(None, description="Issuing society or organisation (SIR, CIRSE, RCR, ...).")
     journal: Text | None = Field(None, description="Journal or publisher.")
-    year: int | None = Field(None, ge=1900, le=2100, description="Year of publication.")
+    year: Count | None = Field(None, ge=1900, le=2100, description="Year of publication.")
     citation: Text | None = Field(None, description="Full citation (volume, issue, pages).")
     doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")] | None = Field(None, description="DOI, without https://doi.org/.")
     pmid: Annotated[str, StringConstraints(pattern=r"^\d{1,9}$")] | None = Field(None, description="PubMed id.")
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = Field(None, description="Web address.")
     kind: SourceKind = Field(description="What sort of source it is, so readers can weigh its figures.")
-    accessed: dt.date | None = Field(None, description="For web pages: the date the page was read.")
+    accessed: Date | None = Field(None, description="For web pages: the date the page was read.")
     note: Text | None = Field(None, description="What the source is used for, caveats.")
 
 
