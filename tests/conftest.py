@@ -26,7 +26,17 @@ def kb_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("IRKB_DATA_DIR", "NO_COLOR", "IRKB_MAX_FILE_BYTES", "IRKB_MAX_DEPTH", "IRKB_MAX_RECORDS", "IRKB_DEBUG"):
+    for name in (
+        "IRKB_DATA_DIR",
+        "NO_COLOR",
+        "IRKB_MAX_FILE_BYTES",
+        "IRKB_MAX_DEPTH",
+        "IRKB_MAX_RECORDS",
+        "IRKB_DEBUG",
+        "IRKB_NO_FAST_PATH",
+        "PAGER",
+        "IRKB_PAGER",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "120")
@@ -49,20 +59,25 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def run() -> Run:
-    """Run ``irkb ARGS`` in-process through the real entry point (error mapping included).
+    """Run ``irkb ARGS`` in-process through the real entry point: the fast route for everyday reads,
+    else Typer (error mapping included).
 
     stdout and stderr are captured separately and are not terminals, as in a pipe.
     """
-    from irkb.cli import main
+    from irkb.entry import main
 
     def invoke(*args: str, input: str | None = None) -> Result:
         runner = CliRunner()
         code: int = 0
         with runner.isolation(input=input) as (out, err, _):
+            argv = sys.argv
+            sys.argv = ["irkb", *args]
             try:
-                main(list(args))
+                main()
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                sys.argv = argv
             sys.stdout.flush()
             sys.stderr.flush()
             stdout = out.getvalue().decode("utf-8", "replace")

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from irkb import catalog as catalog_module
-from irkb.catalog import Catalog
-from irkb.store import load
+from irkb.index import refresh as refresh_module
+from irkb.index.catalog import Catalog
+from irkb.index.refresh import refresh
+from irkb.kb import load
 
-from .conftest import MINI_KB, Result, Run
+from .conftest import MINI_KB, Run
 
 
 def _bump(path: Path) -> None:
@@ -39,9 +37,12 @@ def test_only_changed_files_are_reloaded(kb_dir: Path) -> None:
     target.write_text(target.read_text() + "# a comment\n")
     _bump(target)
     catalog = Catalog.open(kb_dir)
-    assert catalog.refresh() == 0  # already refreshed on open
+    assert refresh(catalog.db, catalog.data_dir) == 0  # already refreshed on open
+    target.write_text(target.read_text() + "# another comment\n")
+    _bump(target)
+    assert refresh(catalog.db, catalog.data_dir) == 1  # one changed file, one file compiled
     _bump(target)  # touched, same content: no reparse, stat updated
-    assert Catalog.open(kb_dir).refresh() == 0
+    assert refresh(catalog.db, catalog.data_dir) == 0
 
 
 def test_added_and_removed_files(kb_dir: Path) -> None:
@@ -53,15 +54,43 @@ def test_added_and_removed_files(kb_dir: Path) -> None:
     assert any(p.code == "id-mismatch" for p in kb.problems)
 
 
-def test_duplicate_id_winner_changes_when_the_first_file_goes(kb_dir: Path) -> None:
-    copy = kb_dir / "procedures" / "zz-tips.yaml"
-    shutil.copy(kb_dir / "procedures" / "tips.yaml", copy)
+def test_a_duplicate_id_serves_neither_file_cold_or_warm(kb_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Same files, same answer: a file that claims another file's id never wins, whatever the order read."""
+    early = kb_dir / "procedures" / "aa-tips.yaml"  # sorts before tips.yaml: it would win a first-come race
+    early.write_text((kb_dir / "procedures" / "tips.yaml").read_text().replace("name: Transjugular", "name: Hijacked transjugular"))
+    warm_before = load(kb_dir)  # cold build with both files
+    for kb in (warm_before, load(kb_dir)):
+        assert "tips" not in kb.procedures
+        flagged = sorted(Path(p.path).name for p in kb.problems if p.code == "duplicate-id")
+        assert flagged == ["aa-tips.yaml", "tips.yaml"], "the duplicate is an error on both files"
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "another-cache"))
+    assert "tips" not in load(kb_dir).procedures, "a cold build elsewhere answers the same"
+    early.unlink()
     kb = load(kb_dir)
-    assert any(p.code == "duplicate-id" and p.path.endswith("zz-tips.yaml") for p in kb.problems)
-    (kb_dir / "procedures" / "tips.yaml").unlink()
-    kb = load(kb_dir)
-    assert "tips" in kb.procedures  # the copy now provides it (and says its name is wrong)
+    assert kb.get("tips").name == "Transjugular intrahepatic portosystemic shunt"
     assert not any(p.code == "duplicate-id" for p in kb.problems)
+
+
+def test_records_with_errors_are_not_served(kb_dir: Path) -> None:
+    tips = kb_dir / "procedures" / "tips.yaml"
+    tips.write_text(tips.read_text().replace("id: tips", "id: tipss"))  # id-mismatch: an error in the file
+    vert = kb_dir / "procedures" / "vertebroplasty.yaml"
+    vert.write_text(vert.read_text().replace("source: test-guideline", "source: ''", 1))  # a figure citing nothing
+    kb = load(kb_dir)
+    assert "tipss" not in kb.procedures and "tips" not in kb.procedures
+    assert "vertebroplasty" not in kb.procedures
+    assert {Path(p).name for p in kb.skipped()} == {"tips.yaml", "vertebroplasty.yaml"}
+
+
+def test_problem_paths_do_not_depend_on_where_the_catalog_was_built(kb_dir: Path, monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+    broken = kb_dir / "procedures" / "tips.yaml"
+    broken.write_text(broken.read_text().replace("category:", "categroy:"))
+    monkeypatch.chdir(kb_dir / "procedures")
+    assert run("--data-dir", str(kb_dir), "validate").exit_code == 1  # builds the catalog from inside the folder
+    monkeypatch.chdir(kb_dir.parent)
+    github = run("--data-dir", str(kb_dir), "validate", "-f", "github").stdout
+    assert "file=kb/procedures/tips.yaml," in github, github
+    assert (kb_dir.parent / "kb" / "procedures" / "tips.yaml").exists()
 
 
 def test_cache_in_memory_when_disabled(kb_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -114,183 +143,70 @@ def test_every_shipped_data_file_declares_its_schema() -> None:
 
 
 def test_shell_completion_offers_ids_and_aliases() -> None:
-    from irkb.reads import completion_words
+    from irkb.commands.read import completion_words
 
     assert "tips" in completion_words(str(MINI_KB), None, "ti")
     assert "TIPSS" in completion_words(str(MINI_KB), "procedure", "TIPS")
     assert completion_words(str(MINI_KB), "modality", "zz") == []
 
 
-# --------------------------------------------------------------------------- overlapped refresh
-# On the command line, a few changed files are validated in a forked worker while the first read
-# parses every unchanged row; these check that the answer is the one a plain refresh gives.
+# --------------------------------------------------------------------------- a cache that is not irkb's own
 
 
-def _headline(run: Run, kb_dir: Path) -> Result:
-    return run("--data-dir", str(kb_dir), "list", "--modality", "ct", "--no-live", "-f", "json")
+def _location(kb_dir: Path, cache: Path) -> Path:
+    from irkb.index import cachedir
+
+    return cachedir.location(cache, kb_dir.resolve())
 
 
-def _ids(result: Result) -> list[str]:
-    assert result.exit_code == 0, result
-    return [r["id"] for r in json.loads(result.stdout)]
+def test_a_catalog_replaced_by_a_link_to_another_database_is_not_written_through(kb_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    victim = tmp_path / "victim.sqlite"
+    db = sqlite3.connect(victim)
+    db.execute("CREATE TABLE precious(x)")
+    db.execute("INSERT INTO precious VALUES (1)")
+    db.commit()
+    db.close()
+    before = victim.read_bytes()
+    location = _location(kb_dir, cache)
+    location.symlink_to(victim)
+    assert "tips" in load(kb_dir).procedures
+    assert victim.read_bytes() == before, "the linked database is untouched (no tables, no WAL switch)"
+    assert not location.is_symlink(), "the link was replaced by irkb's own file"
 
 
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many overlapped refreshes started a worker."""
-    started: list[int] = []
-    original = catalog_module._Worker.start
-
-    def spy(todo: list[catalog_module.FileStat], data_dir: Path) -> catalog_module._Worker | None:
-        worker = original(todo, data_dir)
-        if worker is not None:
-            started.append(len(todo))
-        return worker
-
-    monkeypatch.setattr(catalog_module._Worker, "start", staticmethod(spy))
-    return started
+def test_a_foreign_database_in_the_catalogs_place_is_rebuilt_not_trusted(kb_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    location = _location(kb_dir, cache)
+    db = sqlite3.connect(location)
+    db.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)")  # looks a little like ours, but is not
+    db.commit()
+    db.close()
+    assert "tips" in load(kb_dir).procedures
+    header = location.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == 0x49524B42, "rebuilt as irkb's own file"
 
 
-needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the overlapped refresh forks on Linux only")
+def test_a_cache_directory_that_is_a_link_is_not_followed(kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "linked").symlink_to(elsewhere)
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "linked"))
+    catalog = Catalog.open(kb_dir)
+    assert catalog.location is None and catalog.count("procedure") == 9, "answers from memory instead"
+    assert list(elsewhere.iterdir()) == []
 
 
-@needs_fork
-def test_an_edited_procedure_shows_in_the_next_overlapped_query(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "ct-lung-biopsy" in _ids(_headline(run, kb_dir))
-    target = kb_dir / "procedures" / "ct-lung-biopsy.yaml"
-    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
-    _bump(target)
-    workers.clear()
-    edited = _headline(run, kb_dir)
-    assert workers == [1], "one changed file, validated by the worker"
-    assert next(r for r in json.loads(edited.stdout) if r["id"] == "ct-lung-biopsy")["name"].startswith("Edited ")
-    # the same bytes as a refresh done in-process from an empty cache
-    monkeypatch.setenv("IRKB_NO_PARALLEL", "1")
-    monkeypatch.setenv("IRKB_CACHE_DIR", str(kb_dir.parent / "other-cache"))
-    assert _headline(run, kb_dir).stdout == edited.stdout
-    assert Catalog.open(kb_dir).refresh() == 0, "the overlapped refresh was committed"
+def test_a_damaged_catalog_is_rebuilt(kb_dir: Path, tmp_path: Path) -> None:
+    assert "tips" in load(kb_dir).procedures
+    location = _location(kb_dir, tmp_path / "cache")
+    location.write_bytes(b"SQLite format 3\0" + b"\xff" * 4000)
+    assert "tips" in load(kb_dir).procedures
 
 
-@needs_fork
-def test_an_edited_modality_reaches_the_live_filter(run: Run, kb_dir: Path, workers: list[int]) -> None:
-    assert _ids(_headline(run, kb_dir))
-    target = kb_dir / "modalities" / "ct.yaml"
-    target.write_text(target.read_text().replace("speed: step-by-step", "speed: live"))
-    _bump(target)
-    workers.clear()
-    assert _ids(_headline(run, kb_dir)) == [], "CT is live now: no CT-guided procedure is without live imaging"
-    assert workers == [1]
-
-
-@needs_fork
-def test_a_failed_worker_is_replaced_by_the_parent(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _ids(_headline(run, kb_dir))
-    parent = os.getpid()
-    original = catalog_module._compile_one
-
-    def dies_in_the_worker(args: tuple[str, str, str]) -> dict[str, Any]:
-        if os.getpid() != parent:
-            os._exit(3)
-        return original(args)
-
-    monkeypatch.setattr(catalog_module, "_compile_one", dies_in_the_worker)
-    target = kb_dir / "procedures" / "tips.yaml"
-    target.write_text(target.read_text() + "# edited\n")
-    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
-    _bump(target)
-    workers.clear()
-    assert _ids(_headline(run, kb_dir)) == before
-    assert workers == [1]
-    assert load(kb_dir).get("tips").name.startswith("Edited ")
-
-
-@needs_fork
-def test_an_invalid_edit_is_skipped_with_a_warning(run: Run, kb_dir: Path, workers: list[int]) -> None:
-    before = _ids(_headline(run, kb_dir))
-    target = kb_dir / "procedures" / "ct-lung-biopsy.yaml"
-    target.write_text(target.read_text() + "not_a_field: 1\n")
-    _bump(target)
-    result = _headline(run, kb_dir)
-    assert _ids(result) == [i for i in before if i != "ct-lung-biopsy"]
-    assert "1 file(s) could not be loaded" in result.stderr
-
-
-@needs_fork
-def test_a_command_that_fails_still_finishes_the_refresh(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    _headline(run, kb_dir)
-    target = kb_dir / "procedures" / "tips.yaml"
-    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
-    _bump(target)
-
-    def boom(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("simulated bug")
-
-    monkeypatch.setattr("irkb.query.select_procedures", boom)
-    workers.clear()
-    assert _headline(run, kb_dir).exit_code == 70
-    assert workers == [1]
-    # the catalog is committed and unlocked: the next open has nothing to do
-    assert Catalog.open(kb_dir).refresh() == 0
-    assert load(kb_dir).get("tips").name.startswith("Edited ")
-
-
-@needs_fork
-def test_a_store_that_fails_after_the_worker_rebuilds_the_catalog(run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _ids(_headline(run, kb_dir))
-    original = catalog_module._Batch.flush
-    failures: list[int] = []
-
-    def full_disk_once(self: catalog_module._Batch, db: Any) -> None:
-        if not failures:
-            failures.append(1)
-            raise sqlite3.OperationalError("database or disk is full")
-        original(self, db)
-
-    monkeypatch.setattr(catalog_module._Batch, "flush", full_disk_once)
-    target = kb_dir / "procedures" / "tips.yaml"
-    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
-    _bump(target)
-    workers.clear()
-    assert _ids(_headline(run, kb_dir)) == before
-    assert workers == [1] and failures == [1]
-    assert Catalog.open(kb_dir).refresh() == 0
-    assert load(kb_dir).get("tips").name.startswith("Edited ")
-
-
-@needs_fork
-@pytest.mark.parametrize("path", ["typer", "fast"])
-def test_ctrl_c_drops_the_overlapped_refresh(
-    run: Run, kb_dir: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], path: str
-) -> None:
-    _headline(run, kb_dir)
-    target = kb_dir / "procedures" / "tips.yaml"
-    target.write_text(target.read_text().replace("name: ", "name: Edited ", 1))
-    _bump(target)
-
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("irkb.query.select_procedures", interrupted)
-    workers.clear()
-    if path == "typer":
-        result = _headline(run, kb_dir)
-        assert result.exit_code == 130 and result.stderr == "irkb: interrupted\n"
-    else:
-        from irkb import fastpath
-
-        capsys.readouterr()
-        assert fastpath.run(["--data-dir", str(kb_dir), "list", "--modality", "ct", "--no-live", "-f", "json"]) == 130
-        assert capsys.readouterr().err == "irkb: interrupted\n"
-    assert workers == [1]
-    # nothing was committed and nothing is left locked: the next run does the work again
-    compiled: list[str] = []
-    original = catalog_module._compile_one
-
-    def counting(args: tuple[str, str, str]) -> dict[str, Any]:
-        compiled.append(Path(args[1]).name)
-        return original(args)
-
-    monkeypatch.setattr(catalog_module, "_compile_one", counting)
-    monkeypatch.setenv("IRKB_NO_PARALLEL", "1")
-    assert load(kb_dir).get("tips").name.startswith("Edited ")
-    assert compiled == ["tips.yaml"]
+def test_pool_workers_compile_a_cold_build(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(refresh_module, "PARALLEL_FROM", 2)
+    kb = load(kb_dir)
+    assert len(kb.procedures) == 9 and [p.format() for p in kb.errors] == []

@@ -86,7 +86,7 @@ def test_json_shapes(run: Run) -> None:
     show = json.loads(run(*KB, "show", "tips", "-f", "json").stdout)
     assert show["id"] == "tips" and isinstance(show["guidance"], list)
     comp = json.loads(run(*KB, "compare", "vertebroplasty", "kyphoplasty", "-f", "json").stdout)
-    assert list(comp) == ["kind", "records", "differing_fields"]
+    assert list(comp) == ["kind", "records", "differing_fields", "complications", "outcomes"]
     assert [r["id"] for r in comp["records"]] == ["vertebroplasty", "kyphoplasty"]
     hits = json.loads(run(*KB, "search", "femoral", "-f", "json").stdout)
     assert hits[0]["record_type"] == "access-route" and "score" in hits[0]
@@ -104,7 +104,7 @@ def test_complications_min_rate_and_kind(run: Run) -> None:
 
 def test_complications_table_labels_each_kind(run: Run) -> None:
     out = run(*KB, "--color", "always", "complications").stdout
-    for kind in ("observed", "threshold", "upper-bound"):
+    for kind in ("observed", "THRESHOLD", "upper bound"):  # a threshold stands apart, in capitals
         assert kind in out
 
 
@@ -126,7 +126,13 @@ def test_exit_4_ambiguous_lists_candidates(run: Run) -> None:
     assert result.exit_code == 4
     assert "liver-rfa" in result.stderr and "venous-rfa" in result.stderr
     payload = json.loads(run(*KB, "show", "rfa", "-f", "json").stdout)
-    assert payload == {"error": "ambiguous", "query": "rfa", "candidates": ["liver-rfa", "venous-rfa"]}
+    assert payload == {
+        "error": "ambiguous",
+        "query": "rfa",
+        "candidates": ["liver-rfa", "venous-rfa"],
+        "names": {"liver-rfa": "Radiofrequency ablation of the liver", "venous-rfa": "Endovenous radiofrequency ablation"},
+    }
+    assert "liver-rfa (Radiofrequency ablation of the liver)" in result.stderr, "candidates are listed with their names"
 
 
 @pytest.mark.parametrize(
@@ -154,12 +160,12 @@ def test_exit_2_bad_data_dir(run: Run, tmp_path: Path) -> None:
 
 
 def test_exit_70_internal_error_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    import irkb.query
+    import irkb.query.filters
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(irkb.query, "select_procedures", boom)
+    monkeypatch.setattr(irkb.query.filters, "select_procedures", boom)
     result = run(*KB, "list")
     assert result.exit_code == 70
     assert "Traceback" not in result.stderr
@@ -225,16 +231,14 @@ def test_schema_check_detects_drift(run: Run, tmp_path: Path) -> None:
 
 
 def test_committed_schemas_match_the_models() -> None:
-    from irkb.schema import drift
+    from irkb.model.schema import drift
 
     assert drift(ROOT / "schemas") == []
 
 
 def _commands() -> list[str]:
-    from irkb.cli import (
-        app,
-        commands,  # noqa: F401
-    )
+    from irkb.cli import commands  # noqa: F401
+    from irkb.cli.app import app
 
     return sorted(c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands)
 

@@ -45,17 +45,16 @@ def _comments(text: str) -> Counter[str]:
 
 
 def _field_order(kind: str) -> list[str]:
-    from irkb.models import RECORD_TYPES
-    from irkb.serialise import field_order
+    from irkb.model import field_order
 
-    return field_order(RECORD_TYPES[kind])
+    return field_order(kind)
 
 
 # --------------------------------------------------------------------------- fmt on the shipped data
 
 
 def test_fmt_on_a_copy_of_the_shipped_data_changes_no_value_and_keeps_comments(run: Run, tmp_path: Path) -> None:
-    from irkb.models import KIND_BY_DIRECTORY
+    from irkb.kinds import BY_FOLDER
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns(".*"))
@@ -73,7 +72,7 @@ def test_fmt_on_a_copy_of_the_shipped_data_changes_no_value_and_keeps_comments(r
         assert not re.search(r"^- ", after, flags=re.MULTILINE), f"{path}: sequences are indented under their key"
         assert not re.search(r"[ \t]$", after, flags=re.MULTILINE), f"{path}: trailing whitespace"
         keys = list(loaded)
-        order = _field_order(KIND_BY_DIRECTORY[path.parent.name])
+        order = _field_order(BY_FOLDER[path.parent.name].name)
         assert keys == sorted(keys, key=order.index), f"{path}: top-level keys in canonical order"
     # idempotent: formatted files are canonical
     check = run("--data-dir", str(data), "fmt", "--check")
@@ -172,7 +171,7 @@ def test_fmt_paths_files_and_directories(run: Run, kb_dir: Path) -> None:
 
 
 def test_format_text_is_idempotent_and_never_wraps() -> None:
-    from irkb.curate import format_text
+    from irkb.curate.fmt import format_text
 
     long_line = "note: " + "word " * 60 + "end\n"
     text = "id: x\n" + long_line + "list:\n- a\n- b\n"
@@ -184,10 +183,10 @@ def test_format_text_is_idempotent_and_never_wraps() -> None:
 
 
 def _read_only(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    import irkb.store
-    from irkb.store import DataDir
+    import irkb.datadir
+    from irkb.datadir import DataDir
 
-    monkeypatch.setattr(irkb.store, "resolve_data_dir", lambda explicit=None: DataDir(path, "package", read_only=True))
+    monkeypatch.setattr(irkb.datadir, "resolve_data_dir", lambda explicit=None: DataDir(path, "package", read_only=True))
 
 
 def test_fmt_and_new_refuse_the_read_only_packaged_data(run: Run, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,11 +215,11 @@ FILL = {
 
 @pytest.mark.parametrize("kind", list(FILL))
 def test_new_writes_a_template_that_parses_but_validates_only_once_filled(run: Run, kb_dir: Path, kind: str) -> None:
-    from irkb.models import RECORD_TYPES
+    from irkb.kinds import folder
 
     result = run("--data-dir", str(kb_dir), "new", kind, f"brand-new-{kind}")
     assert result.exit_code == 0, result
-    path = kb_dir / RECORD_TYPES[kind].directory / f"brand-new-{kind}.yaml"
+    path = kb_dir / folder(kind) / f"brand-new-{kind}.yaml"
     assert result.stdout.strip() == str(path)
     text = path.read_text()
     assert text.splitlines()[0] == f"# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
@@ -280,12 +279,24 @@ EXPECTED = {
             "kind": "procedure",
             "id": "ct-lung-biopsy",
             "fields": [
-                {"path": "complications[0].rate.percent", "old": 20.5, "new": 25.0},
+                {"path": "complications[pneumothorax · test-study].rate.percent", "old": 20.5, "new": 25.0},
                 {"path": "pearls", "old": ["test pearl"], "new": ["test pearl", "new pearl"]},
             ],
         }
     ],
+    "invalid": [],
 }
+
+
+def test_diff_reports_a_record_broken_by_an_edit_as_invalid_not_removed(run: Run, kb_dir: Path) -> None:
+    kypho = kb_dir / "procedures" / "kyphoplasty.yaml"
+    kypho.write_text(kypho.read_text().replace("category:", "categroy:"))
+    data = json.loads(run("diff", str(MINI_KB), str(kb_dir), "-f", "json").stdout)
+    assert data["removed"] == []
+    assert [(i["kind"], i["id"], i["side"]) for i in data["invalid"]] == [("procedure", "kyphoplasty", "new")]
+    assert any("unknown-field" in p for p in data["invalid"][0]["problems"])
+    text = run("diff", str(MINI_KB), str(kb_dir))
+    assert "invalid  procedure kyphoplasty" in text.stdout and "1 invalid" in text.stderr
 
 
 def test_diff_two_directories_json(run: Run, kb_dir: Path) -> None:
@@ -293,7 +304,7 @@ def test_diff_two_directories_json(run: Run, kb_dir: Path) -> None:
     assert result.exit_code == 0, result
     assert json.loads(result.stdout) == EXPECTED
     same = run("diff", str(MINI_KB), str(MINI_KB), "-f", "json")
-    assert same.exit_code == 0 and json.loads(same.stdout) == {"added": [], "removed": [], "changed": []}
+    assert same.exit_code == 0 and json.loads(same.stdout) == {"added": [], "removed": [], "changed": [], "invalid": []}
 
 
 def test_diff_export_files_against_a_directory_text(run: Run, kb_dir: Path, tmp_path: Path) -> None:
@@ -310,7 +321,7 @@ def test_diff_export_files_against_a_directory_text(run: Run, kb_dir: Path, tmp_
         "added    complication bacteraemia",
         "removed  complication cement-leakage",
         "changed  procedure ct-lung-biopsy",
-        "  complications[0].rate.percent: 20.5 -> 25.0",
+        "  complications[pneumothorax · test-study].rate.percent: 20.5 -> 25.0",
         '  pearls: ["test pearl"] -> ["test pearl", "new pearl"]',
     ]
     assert "1 added, 1 removed, 1 changed" in text.stderr
@@ -321,7 +332,7 @@ def test_diff_a_narrowed_export_compares_only_its_kind(run: Run, kb_dir: Path, t
     assert run(*KB, "export", "-f", "json", "--kind", "procedure", "-o", str(export)).exit_code == 0
     result = run("diff", str(export), str(_changed_kb(kb_dir)), "-f", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"added": [], "removed": [], "changed": EXPECTED["changed"]}
+    assert json.loads(result.stdout) == {"added": [], "removed": [], "changed": EXPECTED["changed"], "invalid": []}
     assert "not compared" in result.stderr
 
 
@@ -339,14 +350,24 @@ def test_diff_unreadable_input_exits_2(run: Run, tmp_path: Path) -> None:
 
 
 def test_field_changes_paths() -> None:
-    from irkb.curate import field_changes
+    from irkb.curate.diff import field_changes
 
-    old = {"a": [{"b": 1}, {"b": 2}], "c": ["x"], "d": {"e": None}}
-    new = {"a": [{"b": 1}, {"b": 3}, {"b": 4}], "c": ["x", "y"], "d": {"e": "set"}}
+    old = {"complications": [{"complication": "x", "source": "s", "rate": {"percent": 2}}], "c": ["x"], "d": {"e": None}}
+    new = {"complications": [{"complication": "x", "source": "s", "rate": {"percent": 3}}], "c": ["x", "y"], "d": {"e": "set"}}
     changes = [(c.path, c.old, c.new) for c in field_changes(old, new)]
-    assert changes[0] == ("a[1].b", 2, 3)
-    assert changes[1][0] == "a[2]" and changes[1][2] == {"b": 4}
-    assert changes[2:] == [("c", ["x"], ["x", "y"]), ("d.e", None, "set")]
+    assert changes == [("complications[x · s].rate.percent", 2, 3), ("c", ["x"], ["x", "y"]), ("d.e", None, "set")]
+    assert field_changes({"c": ["x", "y"]}, {"c": ["y", "x"]}) == [], "a reorder is no change"
+
+
+def test_diff_one_inserted_figure_is_one_change() -> None:
+    from irkb.curate.diff import field_changes
+
+    figures = [{"complication": f"c{i}", "source": "s", "rate": {"percent": i}} for i in range(40)]
+    inserted = [{"complication": "new", "source": "s", "rate": {"percent": 1}}, *figures]
+    changes = field_changes({"complications": figures}, {"complications": inserted})
+    assert [(c.path, c.old) for c in changes] == [("complications[new · s]", field_changes.__globals__["MISSING"])]
+    moved = field_changes({"complications": figures}, {"complications": list(reversed(figures))})
+    assert moved == [], "a reordered list of figures is no change"
 
 
 # --------------------------------------------------------------------------- pre-commit

@@ -37,8 +37,7 @@ def _json(run: Run, *kb: str, extra: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _field_order(kind: str) -> list[str]:
-    from irkb.models import RECORD_TYPES
-    from irkb.serialise import field_order
+    from irkb.model import RECORD_TYPES, field_order
 
     return field_order(RECORD_TYPES[kind])
 
@@ -143,8 +142,9 @@ def test_csv_one_kind_flat_rows_rfc4180(run: Run, kb_dir: Path) -> None:
     assert len(body) == 9 and all(len(r) == len(header) for r in body)
     by_id = {r[0]: dict(zip(header, r, strict=True)) for r in body}
     assert by_id["tips"]["summary"] == tricky, "quotes, commas and newlines survive"
-    assert by_id["tips"]["aliases"] == "TIPS; TIPSS"
-    assert by_id["vertebroplasty"]["purpose"] == "therapeutic; palliative"
+    assert [a["text"] for a in json.loads(by_id["tips"]["aliases"])] == ["TIPS", "TIPSS"], "lists and objects are JSON"
+    assert json.loads(by_id["vertebroplasty"]["purpose"]) == ["therapeutic", "palliative"]
+    assert by_id["tips"]["complications"] == "[]", "an empty list is [] in every row and column"
     guidance = json.loads(by_id["vertebroplasty"]["guidance"])
     assert guidance[1]["modality"] == "ct" and guidance[1]["role"] == "adjunct"
     modalities = list(csv.DictReader(io.StringIO(run(*KB, "export", "-f", "csv", "--kind", "modality").stdout)))
@@ -249,7 +249,7 @@ def test_sqlite_normalised_tables_round_trip(run: Run, tmp_path: Path) -> None:
         0,
     )
     assert ("procedure", "tips", "test-guideline") in {tuple(r) for r in db.execute("SELECT record_type, record_id, source_id FROM record_sources")}
-    assert ("tips", "common-femoral-artery") in {tuple(r) for r in db.execute("SELECT * FROM procedure_access_routes")}
+    assert ("tips", "common-femoral-artery") in {tuple(r) for r in db.execute("SELECT procedure_id, access_route_id FROM procedure_access_routes")}
     meta = db.execute("SELECT schema_version, data_version, generated_at FROM metadata").fetchall()
     assert [tuple(m) for m in meta] == [(envelope["schema_version"], envelope["data_version"], envelope["generated_at"])]
 
@@ -267,7 +267,8 @@ def test_sqlite_foreign_keys_hold_and_full_text_search_works(run: Run, tmp_path:
         return [r[0] for r in db.execute(sql, (query,))]
 
     assert search("procedures", "TIPSS") == ["tips"], "aliases are searchable"
-    assert search("procedures", "biopsies") == ["cbct-lung-biopsy", "ct-lung-biopsy", "mri-prostate-biopsy"], "names, stemmed"
+    assert search("procedures", "biopsy") == ["cbct-lung-biopsy", "ct-lung-biopsy", "mri-prostate-biopsy"], "names"
+    assert search("procedures", "TIPS") == ["tips"], "an abbreviation is found as written (no stemming to 'tip')"
     assert search("procedures", "portosystemic") == ["tips"]
     assert search("complications", "septic") == ["sepsis"]
     assert search("sources", "cohort") == ["test-study"]
@@ -297,16 +298,16 @@ def _no_leftovers(directory: Path, keep: set[str]) -> None:
 
 
 def test_failed_sqlite_export_leaves_the_old_file_untouched(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import irkb.export
+    import irkb.export.sqlite
 
     target = tmp_path / "irkb.db"
     assert run(*KB, "export", "-f", "sqlite", "-o", str(target)).exit_code == 0
     before = target.read_bytes()
 
-    def boom(self: object) -> None:
+    def boom(path: object) -> None:
         raise RuntimeError("simulated failure halfway through")
 
-    monkeypatch.setattr(irkb.export._LinkTables, "write", boom)
+    monkeypatch.setattr(irkb.export.sqlite, "_full_text", boom)
     result = run(*KB, "export", "-f", "sqlite", "-o", str(target))
     assert result.exit_code == 70 and "simulated failure" in result.stderr
     assert target.read_bytes() == before
@@ -336,13 +337,16 @@ def test_failed_text_export_leaves_the_old_file_untouched(run: Run, tmp_path: Pa
 
 def test_progress_callback_counts_every_record(tmp_path: Path) -> None:
     from irkb.export import ExportFormat, export, snapshot
-    from irkb.store import load
+    from irkb.index.tables import PUBLIC_TABLES
+    from irkb.kb import load
 
-    snap = snapshot(load(MINI_KB).catalog)
+    catalog = load(MINI_KB).catalog
+    snap = snapshot(catalog)
     for fmt in ExportFormat:
         seen: list[tuple[int, int]] = []
-        export(snap, fmt, tmp_path / f"out.{fmt.value}", progress=lambda done, total, seen=seen: seen.append((done, total)))  # type: ignore[misc]
-        total = 9 if fmt == ExportFormat.CSV else 24  # csv holds one kind
+        export(catalog, snap, fmt, tmp_path / f"out.{fmt.value}", progress=lambda done, total, seen=seen: seen.append((done, total)))  # type: ignore[misc]
+        # csv holds one kind; sqlite is copied table by table
+        total = 9 if fmt == ExportFormat.CSV else len(PUBLIC_TABLES) if fmt == ExportFormat.SQLITE else 24
         assert seen == [(done, total) for done in range(1, total + 1)], fmt
 
 
@@ -358,8 +362,8 @@ def test_every_shipped_record_validates_against_its_json_schema() -> None:
     """Other tools validate irkb data with the published schemas: every shipped record must pass them."""
     import jsonschema
 
-    from irkb.schema import SCHEMA_BASE, file_name
-    from irkb.store import load
+    from irkb.kb import load
+    from irkb.model.schema import SCHEMA_BASE, file_name
 
     kb = load(ROOT / "data")
     checked = 0
@@ -380,7 +384,7 @@ def test_every_shipped_record_validates_against_its_json_schema() -> None:
 def test_exported_records_validate_against_the_schemas(run: Run) -> None:
     import jsonschema
 
-    from irkb.schema import schema_for
+    from irkb.model.schema import schema_for
 
     envelope = _json(run, *KB)
     for kind, key in ARRAYS.items():

@@ -8,8 +8,7 @@ import pytest
 
 from irkb import query
 from irkb.errors import Ambiguous, NotFound
-from irkb.kb import KnowledgeBase
-from irkb.store import load
+from irkb.kb import KnowledgeBase, load
 
 from .conftest import MINI_KB
 
@@ -101,7 +100,8 @@ def test_search_ranks_names_and_tolerates_typos(kb: KnowledgeBase) -> None:
 
 def test_complication_rows(kb: KnowledgeBase) -> None:
     rows = query.complication_rows(kb, sort="rate")
-    assert [r["rate_upper"] for r in rows] == sorted((r["rate_upper"] for r in rows), reverse=True)
+    uppers = [query.figures.upper(r["rate"]) for r in rows]
+    assert uppers == sorted(uppers, reverse=True)
     assert all("procedure" in r for r in rows)
     high = query.complication_rows(kb, min_rate=10)
     assert {(r["procedure"], r["complication"]) for r in high} == {
@@ -119,7 +119,10 @@ def test_compare(kb: KnowledgeBase) -> None:
     assert [r.id for r in comparison.records] == ["vertebroplasty", "kyphoplasty"]
     assert "guidance" in comparison.differing_fields and "category" not in comparison.differing_fields
     data = comparison.to_dict()
-    assert set(data) == {"kind", "records", "differing_fields"} and data["kind"] == "procedure"
+    assert list(data) == ["kind", "records", "differing_fields", "complications", "outcomes"] and data["kind"] == "procedure"
+    # figures lined up by complication across the records: {complication: {record: [figures]}}
+    for by_record in data["complications"].values():
+        assert list(by_record) == ["vertebroplasty", "kyphoplasty"]
 
 
 def test_compare_rejects_mixed_kinds(kb: KnowledgeBase) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from irkb.store import load
+from irkb.kb import load
 
 from .conftest import BROKEN
 

@@ -87,7 +87,9 @@ class Ambiguous(IrkbError):
 
     exit_code = EXIT_AMBIGUOUS
 
-    def __init__(self, query: str, candidates: list[str]) -> None:
+    def __init__(self, query: str, candidates: list[str], labels: dict[str, str] | None = None) -> None:
         self.query = query
         self.candidates = candidates
-        super().__init__(f"'{query}' is ambiguous; it may mean: " + ", ".join(candidates))
+        self.labels = labels or {}
+        shown = [f"{c} ({self.labels[c.split(':')[-1]]})" if self.labels.get(c.split(":")[-1]) else c for c in candidates]
+        super().__init__(f"'{query}' is ambiguous; it may mean: " + ", ".join(shown))

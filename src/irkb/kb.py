@@ -1,34 +1,34 @@
 """The knowledge base: records by kind and id, their problems, and lookup by id, name or alias.
 
-Backed by a ``Catalog`` (the compiled cache): documents are read as plain JSON, and a pydantic
-model is built only when one is asked for (``get``, ``procedures[...]``), so commands that only
-filter and print never pay for validation.
+Backed by the compiled ``Catalog``: documents are read as plain JSON, and a pydantic model is built
+only when one is asked for (``get``, ``procedures[...]``), so commands that only filter and print
+never pay for validation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .errors import Ambiguous, NotFound, Problem
+from .kinds import NAMES
 from .vocab import normalise
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
-    from .models import AccessRoute, Complication, Modality, Procedure, Record, Source
+    from .index.catalog import Catalog
+    from .index.refresh import Progress
+    from .model import AccessRoute, Complication, Modality, Procedure, Record, Source
 
 R = TypeVar("R", bound="Record")
-KINDS = ("procedure", "modality", "access-route", "complication", "source")
 
 
 def display_name(record: Any) -> str:
     """The name a person reads: ``name``, or a source's ``title``."""
     if isinstance(record, dict):
-        from .compile import display_name_of
-
-        return display_name_of(record)
+        return str(record.get("name") or record.get("title") or record["id"])
     return str(getattr(record, "name", None) or getattr(record, "title", "") or record.id)
 
 
@@ -77,7 +77,7 @@ class KnowledgeBase:
         """The pydantic model of one record (validated again from its stored document)."""
         key = (kind, rid)
         if key not in self._models:
-            from .models import RECORD_TYPES
+            from .model import RECORD_TYPES
 
             self._models[key] = RECORD_TYPES[kind].model_validate(self.catalog.doc(kind, rid))
         return self._models[key]
@@ -89,7 +89,7 @@ class KnowledgeBase:
     @property
     def records(self) -> dict[str, Records[Any]]:
         """Every kind's records by id."""
-        return {k: Records(self, k) for k in KINDS}
+        return {k: Records(self, k) for k in NAMES}
 
     def of_kind(self, kind: str) -> Records[Any]:
         """Records of one kind by id, in id order."""
@@ -121,17 +121,40 @@ class KnowledgeBase:
         return Records(self, "source")
 
     def count(self) -> int:
-        """Number of valid records of every kind."""
+        """Number of records of every kind that are served."""
         return self.catalog.count()
+
+    def modality_flags(self) -> dict[str, dict[str, Any]]:
+        """Speed and ionising radiation of every modality (what --live and --radiation look at)."""
+        rows = self.catalog.execute("SELECT id, speed, ionising_radiation FROM modalities")
+        return {r[0]: {"speed": r[1], "ionising_radiation": bool(r[2])} for r in rows}
+
+    def names(self, kind: str) -> dict[str, str]:
+        """Display names of one kind's records."""
+        return self.catalog.names(kind)
 
     # ------------------------------------------------------------------ problems
 
     @property
     def problems(self) -> list[Problem]:
-        """Every problem: in single files, and across records; sorted by file and line."""
+        """Every problem: in single files, and across records; sorted by file and line.
+
+        Paths are shown relative to the working directory (``display_path``), whatever directory
+        the catalog was built from.
+        """
         if self._problems is None:
+            from dataclasses import replace
+
+            from .ingest.files import display_path
+
             found = self.catalog.file_problems() + self.catalog.integrity(self.today, lambda t, k: self.suggest(t, k, limit=3))
-            self._problems = sorted(found)
+            shown: dict[str, str] = {}
+            out = []
+            for p in found:
+                if p.path not in shown:
+                    shown[p.path] = display_path(self.data_dir / p.path, self.data_dir)
+                out.append(replace(p, path=shown[p.path]))
+            self._problems = sorted(out)
         return self._problems
 
     @property
@@ -139,10 +162,14 @@ class KnowledgeBase:
         """Problems of level error."""
         return [p for p in self.problems if p.level == "error"]
 
+    def skipped(self) -> list[str]:
+        """Files whose record is not served (errors in the file, or an id claimed twice)."""
+        return self.catalog.skipped_files()
+
     # ------------------------------------------------------------------ lookup
 
     def resolve(self, query: str, kind: str | None = None) -> tuple[str, str]:
-        """(kind, id) for a query: exact id, then normalised name or alias.
+        """(kind, id) for a query: exact id, then normalised name or alias, then a unique name prefix.
 
         Raises ``Ambiguous`` when several records match and ``NotFound`` (with suggestions)
         when none does.
@@ -151,14 +178,33 @@ class KnowledgeBase:
         if len(kinds) == 1:
             return kinds[0], query
         if len(kinds) > 1:
-            raise Ambiguous(query, [f"{k}:{query}" for k in kinds])
-        matches = [m for m in self.catalog.by_key(normalise(query)) if kind in (None, m[0])]
+            raise Ambiguous(query, [f"{k}:{query}" for k in kinds], self._labels([(k, query) for k in kinds]))
+        key = normalise(query)
+        matches = [m for m in self.catalog.by_key(key) if kind in (None, m[0])]
+        if not matches and len(key) >= 3:
+            matches = self._prefix_matches(key, kind)
         if len(matches) == 1:
             return matches[0]
         if matches:
             same_kind = len({k for k, _ in matches}) == 1
-            raise Ambiguous(query, [i if same_kind else f"{k}:{i}" for k, i in matches])
+            raise Ambiguous(query, [i if same_kind else f"{k}:{i}" for k, i in matches], self._labels(matches))
         raise NotFound(query, self.suggest(query, kind), kind)
+
+    def _prefix_matches(self, key: str, kind: str | None) -> list[tuple[str, str]]:
+        """Records one of whose names starts with ``key`` as whole words ('radial' -> radial artery)."""
+        rows = self.catalog.execute(
+            "SELECT DISTINCT kind, id FROM keys WHERE key LIKE ? ESCAPE '\\' AND (? IS NULL OR kind = ?) ORDER BY kind, id LIMIT 20",
+            (key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %", kind, kind),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def _labels(self, matches: list[tuple[str, str]]) -> dict[str, str]:
+        out = {}
+        for k, i in matches:
+            name = self.catalog.names(k).get(i)
+            if name:
+                out[i] = name
+        return out
 
     def get(self, query: str, kind: str | None = None) -> Record:
         """The record a query names (see ``resolve``), as a model."""
@@ -181,20 +227,16 @@ class KnowledgeBase:
                 break
         return out
 
-    # ------------------------------------------------------------------ small facts for rendering
 
-    def modality_flags(self) -> dict[str, dict[str, Any]]:
-        """Speed and ionising radiation of every modality."""
-        return self.catalog.meta("modality")
+def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: Progress | None = None) -> KnowledgeBase:
+    """Load and check a knowledge base (the shipped one by default), through the compiled catalog.
 
-    def source_meta(self) -> dict[str, dict[str, Any]]:
-        """Kind, year and title of every source."""
-        return self.catalog.meta("source")
+    >>> kb = load()
+    >>> kb.get("TIPS").id
+    'tips'
+    """
+    from .datadir import resolve_data_dir
+    from .index.catalog import Catalog
 
-    def names(self, kind: str) -> dict[str, str]:
-        """Display names of one kind's records."""
-        return self.catalog.names(kind)
-
-    def citing(self, source_id: str) -> list[str]:
-        """Records that cite a source."""
-        return self.catalog.citing(source_id)
+    where = resolve_data_dir(data_dir)
+    return KnowledgeBase(Catalog.open(where.path, progress=progress), today)

@@ -1,4 +1,4 @@
-"""Import every command module so that it registers its commands on the app.
+"""Import every declaration module so that it registers its commands on the app.
 
 The read commands come first: they are what trainees use, and ``--help`` lists commands in the
 order they were registered.

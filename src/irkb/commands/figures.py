@@ -1,0 +1,117 @@
+"""``irkb complications`` and ``irkb outcomes``: cited figures across records, one row per figure,
+every figure shown with what it counts, its kind, population and source in every human format."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..vocab import Format
+from .output import out, rich_out, show_rich
+from .runtime import State
+
+_RATE = ("percent", "low", "high", "numerator", "denominator", "interval")
+
+
+def _cell(i: int) -> Any:
+    from ..view.plain import figure_cells
+
+    return lambda row: figure_cells(row[1])[i]
+
+
+def _flat(row: dict[str, Any], first: Sequence[str]) -> dict[str, Any]:
+    """A figure row for CSV: the rate and the comparator spread over columns."""
+    flat = {k: row.get(k) for k in first}
+    flat.update({f"rate_{k}": row["rate"].get(k) for k in _RATE})
+    other = row.get("comparator") or {}
+    flat["comparator_label"] = other.get("label")
+    flat.update({f"comparator_{k}": (other.get("rate") or {}).get(k) for k in _RATE})
+    flat.update({k: row.get(k) for k in ("rate_kind", "per", "population", "note", "source", "source_kind", "locator")})
+    return flat
+
+
+def _emit(state: State, rows: list[dict[str, Any]], fmt: Format, owner: Any, label: Any, first: Sequence[str], group_by_label: bool) -> None:
+    from ..view.figures import figure_line
+    from ..view.text import csv_text, markdown_table, to_json, tsv, yaml_text
+
+    if fmt == Format.JSON:
+        out(state, to_json(rows) + "\n")
+        return
+    if fmt == Format.JSONL:
+        out(state, "".join(to_json(r, indent=None) + "\n" for r in rows))
+        return
+    if fmt == Format.YAML:
+        out(state, yaml_text(rows) if rows else "[]\n")
+        return
+    if fmt == Format.CSV:
+        flat = [_flat(r, first) for r in rows]
+        header = [*first, *(f"rate_{k}" for k in _RATE), "comparator_label", *(f"comparator_{k}" for k in _RATE)]
+        header += ["rate_kind", "per", "population", "note", "source", "source_kind", "locator"]
+        out(state, csv_text(flat, header))
+        return
+    kinds = {r["source"]: r["source_kind"] for r in rows if r.get("source_kind")}
+    lines = [(owner(r), figure_line(r, label(r), kinds)) for r in rows]
+    if rich_out(state, fmt):
+        from ..view.rich import figure_rows
+
+        show_rich(state, figure_rows(lines, group_by_label), page=True)
+        return
+    from ..view.text import Column
+
+    columns = [Column("record", lambda x: x[0])] + [
+        Column(h, _cell(i)) for i, h in enumerate(("figure", "rate", "kind", "severity", "per", "counts", "population", "source"))
+    ]
+    out(state, markdown_table(lines, columns) if fmt == Format.MARKDOWN else tsv(lines, columns))
+
+
+def complications(
+    state: State,
+    procedure: Sequence[str] | None = None,
+    complication: Sequence[str] | None = None,
+    access: Sequence[str] | None = None,
+    of: str = "procedure",
+    min_rate: float | None = None,
+    rate_kind: str | None = None,
+    sort: str = "procedure",
+    fmt: Format = Format.TABLE,
+) -> None:
+    """``irkb complications``: complication figures across procedures (or access routes)."""
+    from ..query.figures import complication_rows
+
+    state.format = str(fmt)
+    rows = complication_rows(
+        state.kb(),
+        procedure=procedure or (),
+        complication=complication or (),
+        access=access or (),
+        of=str(of),
+        min_rate=min_rate,
+        rate_kind=str(rate_kind) if rate_kind else None,
+        sort=str(sort),
+    )
+    first = ("procedure", "access_route", "complication", "severity", "severity_scale")
+    _emit(state, rows, fmt, lambda r: r["procedure"] or r["access_route"], lambda r: r["complication_name"], first, str(sort) == "complication")
+
+
+def outcomes(
+    state: State,
+    procedure: Sequence[str] | None = None,
+    measure: Sequence[str] | None = None,
+    min_value: float | None = None,
+    rate_kind: str | None = None,
+    sort: str = "procedure",
+    fmt: Format = Format.TABLE,
+) -> None:
+    """``irkb outcomes``: outcome figures (technical success, patency, ...) across procedures."""
+    from ..query.figures import outcome_rows
+
+    state.format = str(fmt)
+    rows = outcome_rows(
+        state.kb(),
+        procedure=procedure or (),
+        measure=measure or (),
+        min_value=min_value,
+        rate_kind=str(rate_kind) if rate_kind else None,
+        sort=str(sort),
+    )
+    _emit(state, rows, fmt, lambda r: r["procedure"], lambda r: r["measure"], ("procedure", "measure"), str(sort) == "measure")

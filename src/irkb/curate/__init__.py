@@ -1,0 +1,1 @@
+"""Curator tooling: the canonical formatter (``fmt``), record templates (``new``) and ``diff``."""

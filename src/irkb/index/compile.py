@@ -1,0 +1,88 @@
+"""One data file compiled into plain data the catalog stores: its problems, references, canonical
+document, lookup keys and search texts. Runs in worker processes on a cold build (picklable in and
+out); reading the result needs neither the YAML parser nor pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..vocab import normalise
+
+SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "names": ("id", "name", "title", "aliases"),
+    "summary": ("summary", "definition"),
+    "indications": ("indications",),
+    "contraindications": ("contraindications",),
+    "pearls": ("pearls",),
+    "pitfalls": ("pitfalls",),
+    "notes": ("complications.note", "outcomes.note", "key_figures.label"),
+    "more": ("classic_uses", "sees_best", "blind_spots", "advantages", "drawbacks", "follow_up", "confirmation", "special_kit"),
+}
+"""Columns of the search index -> the record fields whose text they hold (names first)."""
+
+SEPARATOR = " \u2029 "  # between the texts of one column: a paragraph separator, never in the data's words
+
+
+def display_name_of(doc: dict[str, Any]) -> str:
+    """``name``, or a source's ``title``, or the id."""
+    return str(doc.get("name") or doc.get("title") or doc["id"])
+
+
+def lookup_keys(doc: dict[str, Any]) -> list[tuple[str, bool, list[str | int], str]]:
+    """(normalised key, ambiguous, where in the record, the text as written) for the id, the name and every alias."""
+    name_field = "name" if "name" in doc else "title"
+    name = display_name_of(doc)
+    keys: list[tuple[str, bool, list[str | int], str]] = [(normalise(doc["id"]), False, ["id"], doc["id"]), (normalise(name), False, [name_field], name)]
+    keys += [(normalise(a["text"]), bool(a.get("ambiguous")), ["aliases", i, "text"], a["text"]) for i, a in enumerate(doc.get("aliases") or [])]
+    return keys
+
+
+def _texts(doc: dict[str, Any], name: str) -> list[str]:
+    if "." in name:
+        parent, child = name.split(".")
+        return [str(item[child]) for item in doc.get(parent) or [] if isinstance(item, dict) and item.get(child)]
+    if name == "aliases":
+        return [a["text"] for a in doc.get("aliases") or []]
+    value = doc.get(name)
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            out.append(str(item["text"]))
+    return out
+
+
+def search_document(doc: dict[str, Any]) -> dict[str, str]:
+    """The record's text for each column of the search index (``SEARCH_COLUMNS``)."""
+    return {column: SEPARATOR.join(t for f in fields for t in _texts(doc, f)) for column, fields in SEARCH_COLUMNS.items()}
+
+
+def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
+    """Parse, validate and compile one file into plain data (picklable, for worker processes).
+
+    A file whose own checks found an error gives no document: records with errors are never served.
+    """
+    from ..ingest.limits import Limits
+    from ..ingest.record import load_file
+    from ..model import record_dict
+
+    loaded = load_file(kind, Path(path), Path(data_dir), Limits.from_env())
+    record = loaded.record
+    failed = any(p.level == "error" for p in loaded.problems)
+    doc = record_dict(record, dump=loaded.dump) if record is not None and not failed else None
+    return {
+        "problems": [p.to_dict() for p in loaded.problems],
+        "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],
+        "id": record.id if record is not None else None,  # claimed even when the file has errors
+        "doc": json.dumps(doc, indent=2, ensure_ascii=False) if doc is not None else None,
+        "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
+    }
+
+
+def compile_job(job: tuple[str, str, str]) -> dict[str, Any]:
+    """``compile_file`` for ``Pool.imap``."""
+    return compile_file(*job)

@@ -1,0 +1,247 @@
+"""Bringing the catalog in line with the data files, in one transaction.
+
+Each data file is stat-ed; only files whose size or mtime changed (and whose content hash differs)
+are parsed and validated again. A valid file's canonical document is kept per file; a record is
+*published* (given rows in the public tables, the lookup keys and the search index) exactly when
+one valid file claims its kind and id. So a duplicate id publishes neither file, whatever order
+the files were read in, on a cold build or a warm one: the same files give the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from stat import S_ISREG
+from typing import Any
+
+from ..errors import Problem
+from ..ingest.files import IGNORED_NAMES
+from ..ingest.limits import Limits
+from ..kinds import KINDS
+from .compile import SEARCH_COLUMNS, compile_job, lookup_keys, search_document
+from .store import Connection
+from .tables import delete_sql, insert_sql, record_rows
+
+PARALLEL_FROM = 400  # files: below this, worker processes cost more than they save
+BATCH = 256
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """A data file as found on disk (plain strings: a scan of 10,000 files stays cheap)."""
+
+    kind: str
+    file: str
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+def scan(data_dir: Path) -> list[FileStat]:
+    """Every file in each kind's folder (kinds in table order, files by name), with size and mtime."""
+    out: list[FileStat] = []
+    for kind in KINDS:
+        folder = data_dir / kind.folder
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name in IGNORED_NAMES or entry.name.startswith("."):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=not entry.is_symlink())
+                size, mtime = st.st_size, st.st_mtime_ns
+            except OSError:
+                size, mtime = -1, -1
+            out.append(FileStat(kind.name, entry.path, f"{kind.folder}/{entry.name}", size, mtime))
+    return out
+
+
+def _sha256(path: str) -> str | None:
+    """Hash of a regular file's content, read in chunks; None for anything else (a FIFO, a device)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) -> int:
+    """Bring the catalog in line with the files; return how many files were (re)loaded."""
+    found = scan(data_dir)
+    limit = Limits.from_env().max_records  # files past it are not read; each gets a problem instead
+    over = {f.rel for f in found[limit:]}
+    known = _known(db)
+    if not _changed(found, known, over) and not set(known) - {f.rel for f in found}:
+        return 0
+    with db.transaction():
+        known = _known(db)  # again: another process may have refreshed while we waited for the lock
+        changed = _changed(found, known, over)
+        removed = set(known) - {f.rel for f in found}
+        todo = [f for f in changed if f.rel in over or not _same_content(db, f, known.get(f.rel))]
+        affected: set[tuple[str, str]] = set()
+        for rel in removed | {f.rel for f in todo}:
+            affected |= _forget(db, rel)
+        for rel in removed:
+            db.execute("DELETE FROM files WHERE path = ?", (rel,))
+        for stat in todo:
+            if stat.rel in over:
+                _skip(db, stat, limit)
+        compile_these = [f for f in todo if f.rel not in over]
+        fresh: dict[tuple[str, str], dict[str, Any]] = {}
+        for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
+            _store(db, stat, result, affected, fresh)
+        _publish(db, affected, fresh)
+        db.execute("DELETE FROM derived")
+    return len(todo)
+
+
+def _known(db: Connection) -> dict[str, tuple[Any, ...]]:
+    """path -> (size, mtime_ns, sha256, skipped as over the limit) of every file the catalog has seen."""
+    rows = db.execute("SELECT path, size, mtime_ns, sha256, instr(problems, '\"too-many-records\"') FROM files")
+    return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in rows}
+
+
+def _changed(found: list[FileStat], known: dict[str, tuple[Any, ...]], over: set[str]) -> list[FileStat]:
+    """Files whose size or mtime changed, or that crossed the IRKB_MAX_RECORDS line either way."""
+    out = []
+    for f in found:
+        was = known.get(f.rel)
+        if was is None or was[:2] != (f.size, f.mtime_ns) or was[3] != (f.rel in over):
+            out.append(f)
+    return out
+
+
+def _same_content(db: Connection, stat: FileStat, known: tuple[Any, ...] | None) -> bool:
+    """Only the mtime changed (a touch, a checkout): keep the compiled record, note the new stat."""
+    if known is None or known[3] or known[0] != stat.size or not known[2] or stat.size < 0 or _sha256(stat.file) != known[2]:
+        return False
+    db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (stat.mtime_ns, stat.rel))
+    return True
+
+
+def _forget(db: Connection, rel: str) -> set[tuple[str, str]]:
+    """Drop a file's document; return the (kind, id) it claimed (to publish again without it)."""
+    rows = db.execute("SELECT kind, record_id FROM files WHERE path = ? AND record_id IS NOT NULL", (rel,))
+    db.execute("DELETE FROM documents WHERE path = ?", (rel,))
+    return {(r[0], r[1]) for r in rows}
+
+
+def _skip(db: Connection, stat: FileStat, limit: int) -> None:
+    """Record a file past IRKB_MAX_RECORDS as not read, with a problem saying why."""
+    problem = Problem(
+        stat.rel,
+        0,
+        0,
+        "too-many-records",
+        f"not read: the knowledge base holds more than {limit} files",
+        "error",
+        "raise IRKB_MAX_RECORDS, or remove files that are not records",
+    )
+    db.execute(
+        "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs) VALUES (?,?,?,?,?,?,?,?)",
+        (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, json.dumps([problem.to_dict()]), "[]"),
+    )
+
+
+def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set[tuple[str, str]], fresh: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Keep one compiled file: its stat, problems and references, and its document when valid
+    (also parsed into ``fresh``, so publishing does not read it back)."""
+    db.execute(
+        "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs) VALUES (?,?,?,?,?,?,?,?)",
+        (stat.rel, stat.kind, stat.size, stat.mtime_ns, result["sha256"], result["id"], json.dumps(result["problems"]), json.dumps(result["refs"])),
+    )
+    if result["id"] is not None:
+        affected.add((stat.kind, result["id"]))
+    if result["doc"] is not None:
+        db.execute("INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)", (stat.rel, stat.kind, result["id"], result["doc"]))
+        fresh[(stat.kind, result["id"])] = json.loads(result["doc"])
+
+
+def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Give each affected (kind, id) its public rows when exactly one file claims it and that file is valid, else none."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    cold = db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0
+    for kind, rid in sorted(affected):
+        if not cold:
+            for statement in delete_sql(kind):
+                db.execute(statement, (rid,))
+            db.execute("DELETE FROM keys WHERE id = ? AND kind = ?", (rid, kind))
+            for (rowid,) in db.execute("SELECT rowid FROM search_rows WHERE id = ? AND kind = ?", (rid, kind)):
+                db.execute("DELETE FROM search_fts WHERE rowid = ?", (rowid,))
+                db.execute("DELETE FROM search_rows WHERE rowid = ?", (rowid,))
+        claims = db.execute("SELECT count(*) FROM files WHERE kind = ? AND record_id = ?", (kind, rid)).fetchone()[0]
+        found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)) if claims == 1 else []
+        if not found:
+            continue  # no valid file, or an id claimed twice: published by neither (validate names both)
+        doc = fresh.get((kind, rid)) or json.loads(found[0][0])
+        for table, new in record_rows(kind, doc).items():
+            rows.setdefault(table, []).extend(new)
+        rows.setdefault("keys", []).extend((key, kind, rid, int(ambiguous), json.dumps(loc), text) for key, ambiguous, loc, text in lookup_keys(doc))
+        rows.setdefault("search", []).append((kind, rid, *search_document(doc).values()))
+        if len(rows["keys"]) >= BATCH * 8:
+            _flush(db, rows)
+    _flush(db, rows)
+
+
+def _flush(db: Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    search = rows.pop("search", [])
+    for table, new in rows.items():
+        if new:
+            db.executemany(insert_sql(table, len(new[0])), new)
+    if search:
+        start = db.execute("SELECT coalesce(max(rowid), 0) FROM search_rows").fetchone()[0] + 1
+        db.executemany("INSERT INTO search_rows(rowid, kind, id) VALUES (?,?,?)", [(start + i, r[0], r[1]) for i, r in enumerate(search)])
+        columns = ", ".join(SEARCH_COLUMNS)
+        db.executemany(
+            f"INSERT INTO search_fts(rowid, {columns}) VALUES (?, {', '.join('?' * len(SEARCH_COLUMNS))})", [(start + i, *r[2:]) for i, r in enumerate(search)]
+        )
+    rows.clear()
+
+
+def _worker_signals() -> None:
+    """Workers end quietly when the pool is terminated (the parent's SIGTERM handler is not theirs)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _compile_all(todo: list[FileStat], data_dir: Path, progress: Progress | None) -> Iterator[dict[str, Any]]:
+    """Compiled results in the order of ``todo``; in worker processes when there are many files."""
+    jobs = [(f.kind, f.file, str(data_dir)) for f in todo]
+    workers = min(os.cpu_count() or 1, 8)
+    results: Iterator[dict[str, Any]]
+    pool = None
+    if len(jobs) >= PARALLEL_FROM and workers >= 2 and not os.environ.get("IRKB_NO_PARALLEL"):
+        import multiprocessing
+
+        try:
+            pool = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(workers, initializer=_worker_signals)
+        except (OSError, ValueError):
+            pool = None
+    results = pool.imap(compile_job, jobs, chunksize=32) if pool is not None else map(compile_job, jobs)
+    try:
+        for done, result in enumerate(results, start=1):
+            if progress is not None:
+                progress(done, len(jobs))
+            yield result
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        raise
+    if pool is not None:
+        pool.close()
+        pool.join()

@@ -1,0 +1,202 @@
+"""Rules on one valid record: what pydantic cannot say alone (ids, dates, citations, coverage).
+
+Each check yields ``(loc, code, message, level, hint)``; the loader turns ``loc`` into a line and
+column. Rules across records (references, aliases) are in ``irkb.index.integrity``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import dotted
+
+if TYPE_CHECKING:
+    from ..model import Record
+
+Check = tuple[tuple[str | int, ...], str, str, str, str | None]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference from one record to another, with where it stands in the record."""
+
+    target_kind: str
+    target: str
+    loc: tuple[str | int, ...]
+
+
+# Field name -> kind of record it refers to.
+REFERENCE_FIELDS: dict[str, str] = {
+    "modality": "modality",
+    "access_routes": "access-route",
+    "complication": "complication",
+    "source": "source",
+    "sources": "source",
+    "related": "procedure",
+    "family": "procedure",
+    "procedure": "procedure",
+}
+
+_PERCENT_IN_TEXT = re.compile(r"\d(?:[.,]\d+)?\s*%")
+# Outcome measures that are really a pooled complication rate (any-complication, major-complication-30d, ...).
+_POOLED_COMPLICATION = re.compile(r"^(any|all|overall|total|major|minor)-complications?(-[a-z0-9-]+)?$")
+
+
+def _walk(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    yield loc, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*loc, index))
+
+
+def references(record: Record, dump: dict[str, Any] | None = None) -> list[Reference]:
+    """Every reference the record makes to another record, with where it stands."""
+    refs: list[Reference] = []
+    for loc, value in _walk(dump if dump is not None else record.model_dump(mode="json")):
+        if not loc or value is None:
+            continue
+        field = loc[-1] if isinstance(loc[-1], str) else loc[-2] if len(loc) > 1 else None
+        if not isinstance(field, str) or field not in REFERENCE_FIELDS:
+            continue
+        # 'procedure' and 'complication' only refer to records inside their own sub-objects.
+        if isinstance(value, str) and not (record.record_type == "procedure" and loc == ("id",)):
+            refs.append(Reference(REFERENCE_FIELDS[field], value, loc))
+    return refs
+
+
+def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any] | None = None) -> Iterator[Check]:
+    """Per-record rules: id equals file stem, review date, cited figures, recommended fields."""
+    if record.id != stem:
+        yield (
+            ("id",),
+            "id-mismatch",
+            f"id '{record.id}' does not match the file name '{stem}.yaml'",
+            "error",
+            f"rename the file to {record.id}.yaml or set id: {stem}",
+        )
+    data = dump if dump is not None else record.model_dump(mode="json")
+    for loc, value in _walk(data):
+        if not isinstance(value, dict):
+            continue
+        if ("rate" in value and "rate_kind" in value) or "unit" in value:
+            if not value.get("source"):
+                what = "rate" if "rate" in value else "figure"
+                yield (
+                    loc,
+                    "rate-without-source",
+                    f"{dotted(loc)}: {what} cites no source",
+                    "error",
+                    "add source: <source id> (and a locator such as 'Table 2')",
+                )
+        elif set(value) == {"text", "source", "locator"} and not value.get("source") and _PERCENT_IN_TEXT.search(value["text"] or ""):
+            yield loc, "figure-in-text-without-source", f"{dotted(loc)}: states a figure without a source", "warning", "add source: <source id>"
+    for field in ("pearls", "pitfalls", "advantages", "drawbacks"):
+        for index, item in enumerate(data.get(field) or []):
+            if isinstance(item, str) and _PERCENT_IN_TEXT.search(item):
+                yield (
+                    (field, index),
+                    "figure-in-text-without-source",
+                    f"{field}[{index}] states a figure without a source",
+                    "warning",
+                    "write it as {text: ..., source: <source id>}",
+                )
+    for index, alt in enumerate(data.get("alternatives") or []):
+        if alt.get("comparison") and _PERCENT_IN_TEXT.search(alt["comparison"]) and not alt.get("source"):
+            yield (
+                ("alternatives", index),
+                "figure-in-text-without-source",
+                f"alternatives[{index}].comparison states a figure without a source",
+                "warning",
+                "add source: <source id>",
+            )
+    for index, outcome in enumerate(data.get("outcomes") or []):
+        measure = outcome.get("measure") or ""
+        if _POOLED_COMPLICATION.match(measure):
+            yield (
+                ("outcomes", index, "measure"),
+                "complication-as-outcome",
+                f"outcomes[{index}]: '{measure}' is a complication rate, which belongs under complications",
+                "warning",
+                "record it as complications: - complication: any-adverse-event (with severity: major or minor when the source splits them)",
+            )
+    yield from _measure_checks(data)
+    yield from _citation_checks(data)
+    missing = [name for name in type(record).recommended if not data.get(name)]
+    if missing:
+        yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
+    if record.record_type == "source" and not (data.get("doi") or data.get("url")):
+        yield (), "source-without-link", "source has neither a DOI nor a URL", "warning", "add doi: or url: so readers can find it"
+
+
+def _measure_checks(data: dict[str, Any]) -> Iterator[Check]:
+    """Outcome measures come from the controlled vocabulary (``vocab.OUTCOME_MEASURES``), with a time point."""
+    from ..measures import OUTCOME_MEASURES, measure_base
+
+    for index, outcome in enumerate(data.get("outcomes") or []):
+        measure = outcome.get("measure") or ""
+        if _POOLED_COMPLICATION.match(measure) or measure_base(measure) in OUTCOME_MEASURES:
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(measure_base(measure), list(OUTCOME_MEASURES), n=3, cutoff=0.6)
+        hint = ("did you mean " + " or ".join(f"'{c}'" for c in close) + "? " if close else "") + "see 'irkb vocab measures'"
+        yield (
+            ("outcomes", index, "measure"),
+            "unknown-measure",
+            f"outcomes[{index}]: '{measure}' is not an outcome measure of the vocabulary",
+            "warning",
+            hint + "; a time point may follow the id (-30d, -12m, -5y)",
+        )
+
+
+def _figure_key(figure: dict[str, Any]) -> tuple[Any, ...]:
+    rate = figure.get("rate") or {}
+    return (
+        figure.get("complication") or figure.get("measure"),
+        figure.get("source"),
+        tuple(sorted((k, v) for k, v in rate.items() if v is not None)),
+        figure.get("population"),
+        figure.get("per"),
+        figure.get("rate_kind"),
+    )
+
+
+def _citation_checks(data: dict[str, Any]) -> Iterator[Check]:
+    """A cited source is in the record's ``sources`` list; the same figure is not recorded twice."""
+    if "sources" in data:
+        listed = set(data.get("sources") or [])
+        for loc, value in _walk(data):
+            if isinstance(value, dict) and isinstance(value.get("source"), str) and value["source"] not in listed:
+                yield (
+                    (*loc, "source"),
+                    "source-not-listed",
+                    f"{dotted(loc)} cites '{value['source']}', which the record's sources list leaves out",
+                    "error",
+                    f"add '{value['source']}' to sources:",
+                )
+    for field in ("complications", "outcomes"):
+        seen: dict[tuple[Any, ...], tuple[int, Any]] = {}
+        for index, figure in enumerate(data.get(field) or []):
+            if not isinstance(figure, dict):
+                continue
+            key = _figure_key(figure)
+            severity = figure.get("severity")
+            earlier = seen.get(key)
+            if earlier is not None and (earlier[1] is None or severity is None or earlier[1] == severity):
+                yield (
+                    (field, index),
+                    "duplicate-figure",
+                    f"{field}[{index}] repeats {field}[{earlier[0]}] (same {'complication' if field == 'complications' else 'measure'}, "
+                    "source, rate and population)",
+                    "warning",
+                    "keep one of them (the graded one, where one is graded)",
+                )
+            elif earlier is None:
+                seen[key] = (index, severity)

@@ -1,0 +1,170 @@
+"""Machine formats and plain tables: JSON, JSONL, CSV, YAML, tab-separated lines and Markdown tables.
+
+- JSON and YAML carry values exactly (never styled, never escaped beyond their own syntax).
+- CSV is lossless: a list or object cell is compact JSON (``[]`` when empty) in every row and
+  column; a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or
+  ``'`` gets one leading ``'`` so a spreadsheet never runs it as a formula (a reader strips one
+  leading ``'`` to get the value back).
+- Plain lines and Markdown are for people: control characters escaped, one value never splits a
+  line, HTML and Markdown syntax in the data escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..vocab import Format
+from .plain import md
+from .terminal import one_line
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def to_json(value: Any, indent: int | None = 2) -> str:
+    """Deterministic JSON text (UTF-8 kept as is)."""
+    return json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: text as is (formula-safe), numbers and booleans as JSON, lists and objects as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def csv_text(rows: Sequence[dict[str, Any]], header: Sequence[str]) -> str:
+    """RFC 4180 CSV of rows (dicts), cells made by ``csv_cell``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(k)) for k in header])
+    return buffer.getvalue()
+
+
+def read_csv_cell(text: str, json_cell: bool) -> Any:
+    """The value of a cell ``csv_cell`` wrote (``json_cell``: the column holds lists, objects or numbers)."""
+    if text == "":
+        return None
+    if json_cell:
+        return json.loads(text)
+    return text[1:] if text.startswith("'") else text
+
+
+def yaml_text(value: Any) -> str:
+    """Block-style YAML, keys in the given order."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    yaml.allow_unicode = True
+    yaml.width = 100
+    buffer = io.StringIO()
+    yaml.dump(value, buffer)
+    return buffer.getvalue()
+
+
+def docs_json(texts: Sequence[str]) -> str:
+    """A JSON array from records already serialised with indent 2 (as the catalog stores them).
+
+    Equal to ``json.dumps(list_of_records, indent=2)``, without parsing the records again.
+    """
+    if not texts:
+        return "[]\n"
+    return "[\n  " + ",\n  ".join(t.replace("\n", "\n  ") for t in texts) + "\n]\n"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A summary column: header, how to get the cell text from a row, whether it is long text."""
+
+    header: str
+    get: Callable[[Any], str]
+    wrap: bool = False
+
+
+def guidance_cell(doc: dict[str, Any]) -> str:
+    """Guidance in one cell: primary modalities plain, others with their role."""
+    parts = []
+    for g in doc.get("guidance") or []:
+        role = g["role"]
+        parts.append(g["modality"] if role == "primary" else f"{g['modality']} ({'alt' if role == 'alternative' else role})")
+    return ", ".join(parts)
+
+
+def summary_columns(kind: str) -> list[Column]:
+    """The columns a person wants in a list of records (documents) of ``kind``."""
+    if kind == "procedure":
+        return [
+            Column("id", lambda r: r["id"]),
+            Column("name", lambda r: r["name"], True),
+            Column("category", lambda r: r["category"]),
+            Column("system", lambda r: r["system"]),
+            Column("guidance", guidance_cell, True),
+        ]
+    if kind == "modality":
+        return [
+            Column("id", lambda r: r["id"]),
+            Column("name", lambda r: r["name"], True),
+            Column("speed", lambda r: r["speed"]),
+            Column("radiation", lambda r: "yes" if r["ionising_radiation"] else "no"),
+            Column("bedside", lambda r: "yes" if r["bedside"] else "no"),
+            Column("abbreviations", lambda r: ", ".join(a["text"] for a in r["aliases"] if a["kind"] == "abbreviation"), True),
+        ]
+    if kind == "access-route":
+        return [Column("id", lambda r: r["id"]), Column("name", lambda r: r["name"], True), Column("kind", lambda r: r["kind"])]
+    if kind == "complication":
+        return [Column("id", lambda r: r["id"]), Column("name", lambda r: r["name"], True), Column("group", lambda r: r["group"])]
+    return [
+        Column("id", lambda r: r["id"]),
+        Column("kind", lambda r: r["kind"]),
+        Column("year", lambda r: str(r["year"] or "")),
+        Column("title", lambda r: r["title"], True),
+    ]
+
+
+def tsv(rows: Sequence[Any], columns: Sequence[Column]) -> str:
+    """Plain output for a pipe: one row per line, tab-separated, no header, no decoration."""
+    lines = ["\t".join(one_line(c.get(r)) for c in columns) for r in rows]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def markdown_table(rows: Sequence[Any], columns: Sequence[Column]) -> str:
+    """A GitHub-flavoured Markdown table (data escaped: no HTML, no Markdown syntax from a value)."""
+    out = ["| " + " | ".join(c.header for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    out += ["| " + " | ".join(md(c.get(r)) for c in columns) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def records_text(docs: Sequence[dict[str, Any]], fmt: Format, *, kind: str = "procedure", mixed: bool = False) -> str:
+    """Records (documents) in a machine format (json, jsonl, csv, yaml) or as Markdown or plain summary lines."""
+
+    def tagged(doc: dict[str, Any]) -> dict[str, Any]:
+        return {"record_type": kind, **doc} if mixed else doc
+
+    if fmt == Format.JSON:
+        return to_json([tagged(d) for d in docs]) + "\n"
+    if fmt == Format.JSONL:
+        return "".join(to_json(tagged(d), indent=None) + "\n" for d in docs)
+    if fmt == Format.YAML:
+        return yaml_text([tagged(d) for d in docs]) if docs else "[]\n"
+    if fmt == Format.CSV:
+        from ..model import field_order
+
+        return csv_text(docs, field_order(kind))
+    columns = summary_columns(kind)
+    if fmt == Format.MARKDOWN:
+        return markdown_table(docs, columns)
+    return tsv(docs, columns)
