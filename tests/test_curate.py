@@ -148,7 +148,8 @@ def test_fmt_leaves_a_file_that_does_not_parse_and_reports_where(run: Run, kb_di
     [
         ("duplicate.yaml", "id: a\nid: b\n", "yaml-syntax"),
         ("alias.yaml", "id: a\nname: &n x\naliases: [*n]\n", "yaml-alias"),
-        ("tagged.yaml", "id: !!python/object/apply:os.system [ls]\n", "yaml-syntax"),
+        ("tagged.yaml", "id: !!python/object/apply:os.system [ls]\n", "yaml-tag"),  # the code validate gives
+        ("merged.yaml", "id: a\nname: {<<: {x: 1}}\n", "yaml-merge"),
     ],
 )
 def test_fmt_refuses_what_the_loader_refuses(run: Run, kb_dir: Path, name: str, text: str, code: str) -> None:

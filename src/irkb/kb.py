@@ -154,7 +154,7 @@ class KnowledgeBase:
                 if p.path not in shown:
                     shown[p.path] = display_path(self.data_dir / p.path, self.data_dir)
                 out.append(replace(p, path=shown[p.path]))
-            self._problems = sorted(out)
+            self._problems = capped(sorted(out))
         return self._problems
 
     @property
@@ -226,6 +226,38 @@ class KnowledgeBase:
             if len(out) == limit:
                 break
         return out
+
+
+PROBLEMS_PER_CODE = 100
+"""A file lists at most this many problems of one code; one more line says how many were left out."""
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """``problems`` (sorted) with at most ``PROBLEMS_PER_CODE`` of one code in one file, then a count."""
+    from collections import Counter
+
+    seen: Counter[tuple[str, str]] = Counter()
+    out: list[Problem] = []
+    for p in problems:
+        key = (p.path, p.code)
+        seen[key] += 1
+        if seen[key] <= PROBLEMS_PER_CODE:
+            out.append(p)
+    for (path, code), n in seen.items():
+        if n > PROBLEMS_PER_CODE:
+            last = max((p for p in out if p.path == path and p.code == code), key=lambda p: (p.line, p.col))
+            out.append(
+                Problem(
+                    path,
+                    last.line,
+                    last.col + 1,
+                    "too-many-problems",
+                    f"{n - PROBLEMS_PER_CODE} more {code} problems in this file are not listed",
+                    last.level,
+                    "fix the ones above and run again",
+                )
+            )
+    return sorted(out)
 
 
 def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: Progress | None = None) -> KnowledgeBase:

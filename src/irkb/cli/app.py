@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..commands.runtime import Color, State, make_state, report_internal_error, run_guarded, warn
+from ..commands.runtime import Color, State, make_state, quiet_broken_pipe, report_internal_error, run_guarded, warn
 from .argv import hoist
 
 EPILOG = (
@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         warn("irkb: interrupted")
         sys.exit(130)
+    except BrokenPipeError:  # the reader left while Typer wrote help or an error: not a failure
+        quiet_broken_pipe()
+        sys.exit(0)
     except Exception as exc:  # the one place a bug in the framework's own work becomes a line instead of a trace
         sys.exit(report_internal_error(exc))
 

@@ -151,6 +151,10 @@ def run_guarded(state: State, body: Any, *args: Any, **kwargs: Any) -> int:
 
     State.current = state
     try:
+        if state.data_dir is not None and not state.data_dir.strip():
+            from ..errors import DataDirError
+
+            raise DataDirError("--data-dir is empty; name a knowledge-base directory")
         result = body(state, *args, **kwargs)
     except IrkbError as exc:
         return report_error(exc)

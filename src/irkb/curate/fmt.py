@@ -80,14 +80,23 @@ def kind_of(path: Path, text: str | None = None) -> str | None:
 
 
 def canonical_order(kind: str | None, keys: Iterable[Any]) -> list[Any]:
-    """Keys in the kind's canonical field order; unknown keys after them, in their original order."""
+    """Keys in the kind's canonical field order. An unknown key (a typo, a stray field) stays where
+    it stands: it moves with the known key just before it, so validate's problem and the mistake
+    stay next to each other."""
     keys = list(keys)
     if kind is None:
         return keys
     from ..model import field_order
 
     order = {name: i for i, name in enumerate(field_order(kind))}
-    return sorted(keys, key=lambda k: order.get(k, len(order)) if isinstance(k, str) else len(order))
+    groups: list[list[Any]] = []
+    for key in keys:
+        if (isinstance(key, str) and key in order) or not groups:
+            groups.append([key])
+        else:
+            groups[-1].append(key)
+    groups.sort(key=lambda g: order.get(g[0], -1) if isinstance(g[0], str) else -1)
+    return [k for g in groups for k in g]
 
 
 def strip_template(text: str, kind: str | None) -> str:
@@ -106,15 +115,14 @@ def format_text(text: str, kind: str | None, *, strip: bool = False) -> str:
     if strip:
         text = strip_template(text, kind)
     from ..ingest.limits import Limits
-    from ..ingest.yaml import find_alias, find_excess_depth
+    from ..ingest.yaml import REFUSED, guard
 
     limits = Limits.from_env()
-    where = find_excess_depth(text, limits.max_depth)
-    if where:
-        raise FormatError("too-deep", f"nesting is deeper than {limits.max_depth} levels", *where)
-    where = find_alias(text)
-    if where:
-        raise FormatError("yaml-alias", "YAML anchors and aliases are not allowed in irkb data", *where, hint="write the value out in full")
+    refused = guard(text, limits.max_depth)  # what validate refuses, fmt refuses: the same guard
+    if refused:
+        code, line, col = refused
+        what, hint = REFUSED[code]
+        raise FormatError(code, what.format(depth=limits.max_depth), line, col, hint)
     original = _parse(_safe, text)  # what the values are; also refuses tags the loader refuses
     if not isinstance(original, (dict, list)):
         return text  # no record here (empty, only comments, or a lone value): nothing to lay out
@@ -122,7 +130,16 @@ def format_text(text: str, kind: str | None, *, strip: bool = False) -> str:
     if not text.endswith("\n"):
         text += "\n"
     yaml = _round_trip_yaml()
-    data: Any = _parse(yaml.load, text)
+    try:
+        data: Any = _parse(yaml.load, text)
+    except FormatError:
+        # libyaml (what validate reads with) allows a tab before a comment; the round-trip parser
+        # does not. Spaces there change no value (checked below, as every result is).
+        spaced = re.sub(r"\t+(?=#)", " ", text)
+        if spaced == text:
+            raise
+        text = source = spaced
+        data = _parse(yaml.load, text)
     if isinstance(data, dict):
         wanted = canonical_order(kind, data)
         if wanted != list(data):
@@ -190,10 +207,17 @@ def _reorder_top_level(text: str, data: Any, wanted: list[Any]) -> str:
     # a key's block begins at the run of blank lines and column-0 comments right above it
     begins = []
     for i, start in enumerate(starts):
-        floor = starts[i - 1] + 1 if i else start
         j = start
-        while j > floor and _is_loose(lines[j - 1]):
-            j -= 1
+        if i:
+            while j > starts[i - 1] + 1 and _is_loose(lines[j - 1]):
+                j -= 1
+        else:
+            # the first key takes the comments right above it, unless they run on from the $schema
+            # line: then they are the file's header and stay first
+            while j > 0 and lines[j - 1].startswith("#"):
+                j -= 1
+            if _SCHEMA_LINE.match(lines[0].strip()):
+                j = start if j <= 1 else j
         begins.append(j)
     end = len(lines)
     while end > starts[-1] + 1 and _is_loose(lines[end - 1]):

@@ -82,6 +82,7 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
             f"rename the file to {record.id}.yaml or set id: {stem}",
         )
     data = dump if dump is not None else record.model_dump(mode="json")
+    yield from _characters(data)
     for loc, value in _walk(data):
         if not isinstance(value, dict):
             continue
@@ -133,6 +134,32 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
         yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
     if record.record_type == "source" and not (data.get("doi") or data.get("url")):
         yield (), "source-without-link", "source has neither a DOI nor a URL", "warning", "add doi: or url: so readers can find it"
+
+
+def _characters(data: dict[str, Any]) -> Iterator[Check]:
+    """Text may not carry control characters, escape sequences, bidi overrides or a lone CR: a
+    terminal would act on them (every human output shows them escaped, but the data is wrong)."""
+    from ..text import UNSAFE
+
+    reported = 0
+    for loc, value in _walk(data):
+        if not isinstance(value, str):
+            continue
+        found = UNSAFE.search(value)
+        if found is None:
+            continue
+        reported += 1
+        if reported > 20:
+            yield ((), "control-character", "more values hold control characters; not listed", "error", "fix the ones above and run again")
+            return
+        code = f"U+{ord(found.group()):04X}"
+        yield (
+            loc,
+            "control-character",
+            f"{dotted(loc)} holds a control or bidi character ({code}) at position {found.start() + 1}",
+            "error",
+            "remove it: text holds no escape sequences, bidi overrides or carriage returns",
+        )
 
 
 def _measure_checks(data: dict[str, Any]) -> Iterator[Check]:

@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from ..errors import Problem
+from ..text import printable
 from .limits import Limits
 
 ALLOWED_SUFFIX = ".yaml"
@@ -139,14 +140,3 @@ def display_path(path: Path, root: Path) -> str:
         except ValueError:
             shown = str(path)
     return printable(shown)
-
-
-def printable(text: str) -> str:
-    """``text`` with every character that is not printable escaped (``\\n``, ``\\u202e``).
-
-    File names and keys come from the data: a newline in one must not forge a line of
-    ``validate`` output (or a CI annotation), nor a bidi control disguise what a line says.
-    """
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
+from ..text import printable
 from .checks import Reference, record_checks, references
-from .files import ALLOWED_SUFFIX, data_path, decode, printable, read_bytes
+from .files import ALLOWED_SUFFIX, data_path, decode, read_bytes
 from .limits import Limits
 from .positions import key_position, locate, root_position, top_level_position
 from .problems import validation_problems

@@ -152,7 +152,7 @@ def guard(text: str, max_depth: int, *, aliases: bool = True, tags: bool = True)
     in the input and bounded in memory whatever the nesting. A syntax error ends the walk with
     None: the real parse then reports it, and cannot have nested deeper than the walk got.
     """
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent, ScalarEvent
 
     depth = 0
     try:
@@ -161,6 +161,8 @@ def guard(text: str, max_depth: int, *, aliases: bool = True, tags: bool = True)
                 return "yaml-alias", event.start_mark.line + 1, event.start_mark.column + 1
             if tags and isinstance(event, NodeEvent) and getattr(event, "tag", None) is not None:  # only a written tag sets it
                 return "yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1
+            if tags and isinstance(event, ScalarEvent) and event.value == "<<" and event.implicit[0]:  # a merge key
+                return "yaml-merge", event.start_mark.line + 1, event.start_mark.column + 1
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
@@ -239,6 +241,8 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
             if isinstance(event, ScalarEvent):
                 if event.tag is not None:
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
+                if event.value == "<<" and event.implicit[0]:
+                    return "refused", ("yaml-merge", event.start_mark.line + 1, event.start_mark.column + 1)
                 if event.implicit[0]:
                     tag = _TAGS.get(event.value)
                     if tag is None:
@@ -319,23 +323,12 @@ class _DuplicateKey(_Fallback):
         self.mark = mark
 
 
-def find_excess_depth(text: str, max_depth: int) -> tuple[int, int] | None:
-    """Where nesting first exceeds ``max_depth``, or None (``guard`` for depth alone)."""
-    found = guard(text, max_depth, aliases=False, tags=False)
-    return (found[1], found[2]) if found else None
-
-
-def find_alias(text: str) -> tuple[int, int] | None:
-    """Position of the first YAML alias (``*name``), or None (``guard`` for aliases alone)."""
-    found = guard(text, 2**62, tags=False)
-    return (found[1], found[2]) if found else None
-
-
 # code -> (message, hint) of the constructs ``guard`` refuses.
 REFUSED = {
     "too-deep": ("nesting is deeper than {depth} levels", "flatten the record, or raise IRKB_MAX_DEPTH if it really needs the depth"),
     "yaml-alias": ("YAML anchors and aliases are not allowed in irkb data", "write the value out in full"),
     "yaml-tag": ("YAML tags (!tag, !!type) are not allowed in irkb data", "remove the tag; a quoted value is always text"),
+    "yaml-merge": ("YAML merge keys (<<) are not allowed in irkb data", "write the fields out in full"),
 }
 
 

@@ -1,12 +1,6 @@
-"""Everything a person's terminal receives passes through here: text from the data made safe, the
-rich console, and the pager.
-
-Data files are untrusted: a name or note may carry escape sequences (colours, window titles, OSC 52
-clipboard writes, OSC 8 links, cursor moves, screen clears), bidi overrides that make a line read
-differently from what it says, or a lone carriage return that overwrites a line. ``safe`` shows
-every such character as a visible escape (``\\x1b``, ``\\u202e``); the rich console never reads
-markup from data; JSON, YAML and SQLite keep the values exactly.
-"""
+"""Everything a person's terminal receives passes through here: text from the data made safe
+(``irkb.text``), the rich console (which never reads markup, emoji codes or highlighting from the
+text), and the pager."""
 
 from __future__ import annotations
 
@@ -16,33 +10,17 @@ import shutil
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..text import UNSAFE, one_line, safe
+
+__all__ = ["console", "emit", "has_unsafe", "one_line", "render", "safe", "terminal_width", "use_rich"]
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-# C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates and marks,
-# line and paragraph separators: none of them is text a reader should receive raw.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_BREAKS = re.compile(r"[\t\n]+")
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-
-def safe(text: str) -> str:
-    """``text`` with every control, bidi and separator character shown as an escape (newlines and tabs kept)."""
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
-
-
-def one_line(text: str) -> str:
-    """``safe`` text on one line: newlines and tabs become single spaces (a value never splits a row)."""
-    return _BREAKS.sub(" ", safe(text))
-
 
 def has_unsafe(text: str) -> re.Match[str] | None:
-    """The first character ``safe`` would escape, if any (for ``validate``)."""
-    return _UNSAFE.search(text)
+    """The first character ``safe`` would escape, if any."""
+    return UNSAFE.search(text)
 
 
 def console(color: bool, *, stderr: bool = False, width: int | None = None, record: bool = False) -> Console:
