@@ -124,7 +124,7 @@ def search(state: State, text: Sequence[str] = (), kind: str | None = None, limi
     if rich_out(state, fmt):
         from ..view.rich import listing
 
-        show_rich(state, listing(hits, columns, width()), page=True)
+        show_rich(state, listing(hits, [columns[1], columns[2], columns[0], *columns[3:]], width()), page=True)
         return
     if fmt == Format.TABLE:
         out(state, tsv(hits, columns))

@@ -51,20 +51,58 @@ def listing(rows: Sequence[Any], columns: Sequence[Column], width: int) -> Rende
             table.add_row(*(t(c.get(row)) for c in columns))
         return table
     parts: list[RenderableType] = []
+    wide = next((c for c in columns[1:] if c.wrap), None)
     for row in rows:
         head = t(columns[0].get(row), "bold cyan")
-        rest = [f"{c.header}: {one_line(c.get(row))}" for c in columns[1:] if c.get(row)]
+        if wide is not None and wide.get(row):
+            head.append("  " + one_line(wide.get(row)))
+        rest = [f"{c.header}: {one_line(c.get(row))}" for c in columns[1:] if c is not wide and c.get(row)]
         parts.append(head)
-        parts += [Padding(Text(line), (0, 0, 0, 4)) for line in rest]
+        if rest:
+            parts.append(Padding(Text(" · ".join(rest), style="dim"), (0, 0, 0, 4)))
     return Group(*parts)
 
 
-def figure(f: FigureLine, *, label: str | None = None) -> list[RenderableType]:
-    """One figure, stacked: an optional label line, the headline (rate · KIND · severity · per), then details."""
+STRIP = 16  # characters of an interval strip
+
+
+def strip(rate: dict[str, Any], scale: float) -> Text:
+    """An observed rate drawn on a 0-``scale`` strip: ● the point, ├─┤ the range or interval."""
+    cells = [" "] * STRIP
+
+    def at(v: float) -> int:
+        return min(STRIP - 1, max(0, round((STRIP - 1) * v / scale)))
+
+    low, high, point = rate.get("low"), rate.get("high"), rate.get("percent")
+    if low is not None and high is not None:
+        a, b = at(low), at(high)
+        for i in range(a, b + 1):
+            cells[i] = "─"
+        cells[a], cells[b] = "├", "┤"
+    if point is not None:
+        cells[at(point)] = "●"
+    return Text("".join(cells), style="green")
+
+
+def _scale(figures: Sequence[FigureLine]) -> float | None:
+    """The strip scale of a group: the largest observed value, when two or more observed figures can be compared."""
+    observed = [f for f in figures if f.kind == "observed"]
+    values = [v for f in observed for v in (f.raw["rate"].get("percent"), f.raw["rate"].get("high")) if v is not None]
+    return max(values) if len(observed) >= 2 and values and max(values) > 0 else None
+
+
+def figure(f: FigureLine, *, label: str | None = None, scale: float | None = None) -> list[RenderableType]:
+    """One figure, stacked: an optional label line, the headline (rate · KIND · severity · per), then details.
+
+    With a ``scale``, an observed rate is also drawn as an interval strip; thresholds and upper
+    bounds never are (they are not rates to compare with)."""
     out: list[RenderableType] = []
     if label:
         out.append(t(label, "bold"))
     head = Text("  ")
+    if scale is not None:
+        head.append_text(strip(f.raw["rate"], scale) if f.kind == "observed" else Text(" " * STRIP))
+        head.append("  ")
     head.append(one_line(f.rate), style="bold")
     head.append(" · ")
     head.append(f.kind, style=KIND_STYLE.get(f.kind, ""))
@@ -83,9 +121,13 @@ def figure_groups(groups: Sequence[tuple[str, Sequence[FigureLine]]]) -> list[Re
     """Figures grouped under their complication or measure (thresholds first in each group)."""
     out: list[RenderableType] = []
     for label, figures in groups:
-        out.append(t(label, "bold cyan"))
+        scale = _scale(figures)
+        heading = t(label, "bold cyan")
+        if scale is not None:
+            heading.append(f"  (strips: observed rates on 0-{scale:g}%)", style="dim")
+        out.append(heading)
         for f in figures:
-            out += figure(f)
+            out += figure(f, scale=scale)
     return out
 
 
