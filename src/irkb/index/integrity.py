@@ -61,6 +61,10 @@ def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[
     ids: dict[str, set[str]] = defaultdict(set)
     for r in records:
         ids[r.kind].add(r.id)
+    # A record whose own file has an error still exists for the records that refer to it: its
+    # problems are reported on its file, not cascaded as "no source ..." on every record citing it.
+    for kind, rid, path in catalog.execute("SELECT kind, record_id, path FROM files"):
+        ids[kind].add(rid or path.rsplit("/", 1)[-1].removesuffix(".yaml"))
     problems = _duplicate_ids(catalog, locate)
     cited: set[str] = set()
     hints: dict[tuple[str, str], str] = {}

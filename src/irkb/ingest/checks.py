@@ -71,17 +71,26 @@ def references(record: Record, dump: dict[str, Any] | None = None) -> list[Refer
     return refs
 
 
-def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any] | None = None) -> Iterator[Check]:
-    """Per-record rules: id equals file stem, review date, cited figures, recommended fields."""
-    if record.id != stem:
+def _items(data: dict[str, Any], name: str) -> list[Any]:
+    value = data.get(name)
+    return value if isinstance(value, list) else []
+
+
+def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *, partial: bool = False) -> Iterator[Check]:
+    """Per-record rules: id equals file stem, characters, cited figures, measures, recommended fields.
+
+    ``data`` is the record's JSON dump, or — ``partial`` — the raw mapping of a file that failed
+    validation: every rule that can still be judged is, so one bad field never hides the rest.
+    """
+    rid = data.get("id")
+    if isinstance(rid, str) and rid != stem:
         yield (
             ("id",),
             "id-mismatch",
-            f"id '{record.id}' does not match the file name '{stem}.yaml'",
+            f"id '{rid}' does not match the file name '{stem}.yaml'",
             "error",
-            f"rename the file to {record.id}.yaml or set id: {stem}",
+            f"rename the file to {rid}.yaml or set id: {stem}",
         )
-    data = dump if dump is not None else record.model_dump(mode="json")
     yield from _characters(data)
     for loc, value in _walk(data):
         if not isinstance(value, dict):
@@ -96,10 +105,10 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
                     "error",
                     "add source: <source id> (and a locator such as 'Table 2')",
                 )
-        elif set(value) == {"text", "source", "locator"} and not value.get("source") and _PERCENT_IN_TEXT.search(value["text"] or ""):
+        elif set(value) == {"text", "source", "locator"} and not value.get("source") and _PERCENT_IN_TEXT.search(str(value["text"] or "")):
             yield loc, "figure-in-text-without-source", f"{dotted(loc)}: states a figure without a source", "warning", "add source: <source id>"
     for field in ("pearls", "pitfalls", "advantages", "drawbacks"):
-        for index, item in enumerate(data.get(field) or []):
+        for index, item in enumerate(_items(data, field)):
             if isinstance(item, str) and _PERCENT_IN_TEXT.search(item):
                 yield (
                     (field, index),
@@ -108,8 +117,8 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
                     "warning",
                     "write it as {text: ..., source: <source id>}",
                 )
-    for index, alt in enumerate(data.get("alternatives") or []):
-        if alt.get("comparison") and _PERCENT_IN_TEXT.search(alt["comparison"]) and not alt.get("source"):
+    for index, alt in enumerate(_items(data, "alternatives")):
+        if isinstance(alt, dict) and isinstance(alt.get("comparison"), str) and _PERCENT_IN_TEXT.search(alt["comparison"]) and not alt.get("source"):
             yield (
                 ("alternatives", index),
                 "figure-in-text-without-source",
@@ -117,9 +126,9 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
                 "warning",
                 "add source: <source id>",
             )
-    for index, outcome in enumerate(data.get("outcomes") or []):
-        measure = outcome.get("measure") or ""
-        if _POOLED_COMPLICATION.match(measure):
+    for index, outcome in enumerate(_items(data, "outcomes")):
+        measure = outcome.get("measure") if isinstance(outcome, dict) else None
+        if isinstance(measure, str) and _POOLED_COMPLICATION.match(measure):
             yield (
                 ("outcomes", index, "measure"),
                 "complication-as-outcome",
@@ -129,11 +138,15 @@ def record_checks(record: Record, stem: str, today: dt.date, dump: dict[str, Any
             )
     yield from _measure_checks(data)
     yield from _citation_checks(data)
-    missing = [name for name in type(record).recommended if not data.get(name)]
+    if partial:
+        return
+    from ..model import RECORD_TYPES
+
+    missing = [name for name in RECORD_TYPES[kind].recommended if not data.get(name)]
     if missing:
         yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
-    if record.record_type == "source" and not (data.get("doi") or data.get("url")):
-        yield (), "source-without-link", "source has neither a DOI nor a URL", "warning", "add doi: or url: so readers can find it"
+    if kind == "source":
+        yield from _source_checks(data)
 
 
 def _characters(data: dict[str, Any]) -> Iterator[Check]:
@@ -166,9 +179,9 @@ def _measure_checks(data: dict[str, Any]) -> Iterator[Check]:
     """Outcome measures come from the controlled vocabulary (``vocab.OUTCOME_MEASURES``), with a time point."""
     from ..measures import OUTCOME_MEASURES, measure_base
 
-    for index, outcome in enumerate(data.get("outcomes") or []):
-        measure = outcome.get("measure") or ""
-        if _POOLED_COMPLICATION.match(measure) or measure_base(measure) in OUTCOME_MEASURES:
+    for index, outcome in enumerate(_items(data, "outcomes")):
+        measure = outcome.get("measure") if isinstance(outcome, dict) else None
+        if not isinstance(measure, str) or _POOLED_COMPLICATION.match(measure) or measure_base(measure) in OUTCOME_MEASURES:
             continue
         import difflib
 
@@ -197,8 +210,8 @@ def _figure_key(figure: dict[str, Any]) -> tuple[Any, ...]:
 
 def _citation_checks(data: dict[str, Any]) -> Iterator[Check]:
     """A cited source is in the record's ``sources`` list; the same figure is not recorded twice."""
-    if "sources" in data:
-        listed = set(data.get("sources") or [])
+    if isinstance(data.get("sources"), list):
+        listed = {s for s in data["sources"] if isinstance(s, str)}
         for loc, value in _walk(data):
             if isinstance(value, dict) and isinstance(value.get("source"), str) and value["source"] not in listed:
                 yield (
@@ -210,8 +223,8 @@ def _citation_checks(data: dict[str, Any]) -> Iterator[Check]:
                 )
     for field in ("complications", "outcomes"):
         seen: dict[tuple[Any, ...], tuple[int, Any]] = {}
-        for index, figure in enumerate(data.get(field) or []):
-            if not isinstance(figure, dict):
+        for index, figure in enumerate(_items(data, field)):
+            if not isinstance(figure, dict) or not isinstance(figure.get("rate"), dict):
                 continue
             key = _figure_key(figure)
             severity = figure.get("severity")
@@ -227,3 +240,47 @@ def _citation_checks(data: dict[str, Any]) -> Iterator[Check]:
                 )
             elif earlier is None:
                 seen[key] = (index, severity)
+
+
+JOURNAL_KINDS = frozenset({"rct", "systematic-review", "primary-study", "registry", "narrative-review"})
+"""Source kinds published in journals: each should carry a DOI or a PMID."""
+
+
+def mirror_hosts() -> list[str]:
+    """The hosts of ``mirrors.txt`` (document mirrors, aggregators, preview and staging copies)."""
+    from pathlib import Path
+
+    text = (Path(__file__).with_name("mirrors.txt")).read_text(encoding="utf-8")
+    return [line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def is_mirror(url: str) -> bool:
+    """Whether ``url`` points at a mirror, aggregator, preview or staging host."""
+    from fnmatch import fnmatch
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return any(fnmatch(host, pattern) if "*" in pattern else host == pattern or host.endswith("." + pattern) for pattern in mirror_hosts())
+
+
+def _source_checks(data: dict[str, Any]) -> Iterator[Check]:
+    """A source can be found in one click: a DOI or PMID (journal kinds), well formed; no mirror link."""
+    from ..model.records import DOI_PATTERN, PMID_PATTERN
+
+    doi, pmid, url = data.get("doi"), data.get("pmid"), data.get("url")
+    if doi and not re.match(DOI_PATTERN, doi):
+        yield ("doi",), "malformed-identifier", f"DOI '{doi}' is not of the form 10.NNNN/suffix", "warning", "write the DOI alone, without https://doi.org/"
+    if pmid and not re.match(PMID_PATTERN, pmid):
+        yield ("pmid",), "malformed-identifier", f"PMID '{pmid}' is not a number", "warning", "a PMID is digits only, e.g. pmid: '15147726'"
+    if url and is_mirror(url):
+        yield (
+            ("url",),
+            "mirror-url",
+            f"url points at a document mirror, aggregator or staging copy ({url.split('/')[2]})",
+            "warning",
+            "link the DOI, PubMed/PMC, the publisher or the society's own page instead (the host list: src/irkb/ingest/mirrors.txt)",
+        )
+    if data.get("kind") in JOURNAL_KINDS and not (doi or pmid):
+        yield (), "source-without-identifier", f"a {data['kind']} source has neither a DOI nor a PMID", "warning", "add doi: or pmid: (search PubMed by title)"
+    elif not (doi or pmid or url):
+        yield (), "source-without-link", "source has no DOI, PMID or URL", "warning", "add doi:, pmid: or url: so readers can find it"

@@ -57,9 +57,30 @@ def _hint_for(code: str, error: Any, model: type[Record], loc: tuple[str | int, 
         if close:
             return f"did you mean '{close[0]}'?"
         return "allowed fields: " + ", ".join(fields) if fields else None
+    value = error.get("input")
     if code == "invalid-value":
-        expected = (error.get("ctx") or {}).get("expected")
-        return f"allowed: {expected}" if expected else None
+        expected = str((error.get("ctx") or {}).get("expected") or "")
+        if isinstance(value, str) and expected:
+            from ..vocab import british
+
+            fixed = british(value.strip().lower())
+            if fixed != value and f"'{fixed}'" in expected:
+                return f"irkb spells it the British way: '{fixed}'"
+            import difflib
+            import re
+
+            close = difflib.get_close_matches(value, re.findall(r"'([^']*)'", expected), n=2, cutoff=0.6)
+            if close:
+                return "did you mean " + " or ".join(f"'{c}'" for c in close) + "? ('irkb vocab' lists every value)"
+        return "'irkb vocab' lists the allowed values" if expected else None
+    if code == "wrong-type" and isinstance(value, str):
+        number = value.strip().rstrip("%").strip()
+        if value.strip().endswith("%") and number.replace(".", "", 1).isdigit():
+            return f"write the number alone, without % (e.g. {number}): the field is already in percent"
+        if number.replace(".", "", 1).isdigit() or value.strip().lower() in ("true", "false", "yes", "no"):
+            return "remove the quotes: a quoted number or true/false is text"
+    if code == "wrong-type" and isinstance(value, (int, float)) and not isinstance(value, bool) and loc and loc[-1] in ("pmid", "doi", "text", "id"):
+        return f"write it in quotes ({loc[-1]}: '{value}'): it is text"
     if code == "invalid-format" and loc and loc[-1] in ("id", "modality", "complication", "source", "procedure"):
         return "ids are kebab-case: lower-case letters, digits and single hyphens"
     return None

@@ -96,9 +96,15 @@ def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, to
         record = model.model_validate(data)
         dump = record.model_dump(mode="json")
         refs = references(record, dump)
-        found = list(record_checks(record, stem, today or dt.date.today(), dump))
+        found = list(record_checks(kind, dump, stem, today or dt.date.today()))
     except ValidationError as exc:
         result.problems.extend(validation_problems(exc, model, text, display, data))
+        try:  # one bad field never hides the rest: the rules that can still be judged are
+            for loc, code, message, level, hint in record_checks(kind, data, stem, today or dt.date.today(), partial=True):
+                line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
+                result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
+        except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError):
+            pass
         return result
     except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
         # A rule that trips over a value nobody foresaw (a count too large to divide, say)

@@ -351,5 +351,10 @@ def yaml_problem(exc: Exception, display: str) -> Problem:
     context_text = getattr(exc, "context", None)
     if context is not None and context_text and (context.line, context.column) != (line - 1, col - 1):
         text += f" ({' '.join(str(context_text).split())} started at line {context.line + 1}, column {context.column + 1})"
-    hint = "indent with spaces, not tabs" if "\\t" in text or "tab" in text.lower() else None
+    if "\\t" in text or "tab" in text.lower():
+        hint = "indent with spaces, not tabs"
+    elif "mapping values are not allowed" in text or "expected <block end>" in text or "could not find expected ':'" in text:
+        hint = "check the indentation of this line against the one above (2 spaces per level), and quote a value that holds ': '"
+    else:
+        hint = None
     return Problem(display, line, col, "yaml-syntax", f"YAML syntax error: {text}", "error", hint)

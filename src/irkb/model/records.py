@@ -29,6 +29,9 @@ from .fields import (
     _Model,
 )
 
+DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
+PMID_PATTERN = r"^\d{1,9}$"
+
 
 class Record(_Model):
     """Fields every record kind has."""
@@ -116,8 +119,10 @@ class Source(Record):
     journal: Text | None = Field(None, description="Journal or publisher.")
     year: Count | None = Field(None, ge=1900, le=2100, description="Year of publication.")
     citation: Text | None = Field(None, description="Full citation (volume, issue, pages).")
-    doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$")] | None = Field(None, description="DOI, without https://doi.org/.")
-    pmid: Annotated[str, StringConstraints(pattern=r"^\d{1,9}$")] | None = Field(None, description="PubMed id.")
+    # A malformed DOI or PMID is a warning (malformed-identifier), not an error: the source still
+    # stands and the records citing it are not cascaded into errors. The schema carries the pattern.
+    doi: Text | None = Field(None, description="DOI, without https://doi.org/ (10.NNNN/...).", json_schema_extra={"pattern": DOI_PATTERN})
+    pmid: Text | None = Field(None, description="PubMed id (digits only; quote it).", json_schema_extra={"pattern": PMID_PATTERN})
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = Field(None, description="Web address.")
     kind: SourceKind = Field(description="What sort of source it is, so readers can weigh its figures.")
     accessed: Date | None = Field(None, description="For web pages: the date the page was read.")
