@@ -42,6 +42,13 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "120")
 
 
+@pytest.fixture
+def shared_cache(_clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One cache directory for the whole session, for tests that read the shipped data without
+    changing it: the shipped catalog is compiled once, not once per test."""
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "shared-cache"))
+
+
 class Result:
     """What a CLI run gave."""
 

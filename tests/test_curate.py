@@ -58,6 +58,12 @@ def test_fmt_on_a_copy_of_the_shipped_data_changes_no_value_and_keeps_comments(r
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns(".*"))
+    every = sorted(data.rglob("*.yaml"))
+    # a fixed sample of every fifth file (every kind, every layout) keeps the test quick; CI runs
+    # 'irkb fmt --check' on all of them
+    for i, path in enumerate(every):
+        if i % 5:
+            path.unlink()
     before = {p: p.read_text(encoding="utf-8") for p in sorted(data.rglob("*.yaml"))}
     assert len(before) > 100
 

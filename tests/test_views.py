@@ -20,6 +20,11 @@ SHIPPED = ("--data-dir", str(ROOT / "data"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+@pytest.fixture(autouse=True)
+def _shipped_once(shared_cache: None) -> None:
+    """The shipped catalog is compiled once for this module."""
+
+
 def _flat(text: str) -> str:
     """Rendered text with wrapping undone: lines joined, indentation and runs of spaces collapsed."""
     return " ".join(ANSI.sub("", text).split())
