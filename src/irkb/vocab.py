@@ -291,6 +291,10 @@ class ExportFormat(StrEnum):
     YAML = "yaml"
     MARKDOWN = "markdown"
     SQLITE = "sqlite"
+    ANKI = "anki"
+    BIBTEX = "bibtex"
+    CSL_JSON = "csl-json"
+    DATAPACKAGE = "datapackage"
 
 
 def normalise(text: str) -> str:

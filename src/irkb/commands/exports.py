@@ -21,18 +21,16 @@ def export(state: State, fmt: ExportFormat, kind: str | None = None, output: str
     fmt = ExportFormat(str(fmt))
     state.format = fmt.value
     target = None if output in (None, "-") else Path(str(output))
-    if fmt == ExportFormat.SQLITE and target is None:
-        raise UsageError("sqlite export needs a file: pass -o PATH (a database cannot go to stdout)")
-    if fmt == ExportFormat.SQLITE and kind is not None:
-        raise UsageError("--kind does not apply to sqlite: the database holds every kind, linked by foreign keys")
+    if fmt in (ExportFormat.SQLITE, ExportFormat.ANKI, ExportFormat.DATAPACKAGE, ExportFormat.BIBTEX, ExportFormat.CSL_JSON) and kind is not None:
+        raise UsageError(f"--kind does not apply to {fmt.value}: it holds what it holds (every kind, or the sources)")
     kinds = [str(kind)] if kind is not None and fmt != ExportFormat.CSV else None
     csv_kind = str(kind) if kind is not None else "procedure"
     kb = state.kb()
     snap = snapshot(kb.catalog, kinds if fmt != ExportFormat.CSV else [csv_kind])
     with progress(f"exporting {fmt.value}", minimum=1000) as update:
-        write_export(kb.catalog, snap, fmt, target, csv_kind=csv_kind, progress=update)
-    if target is not None:
-        warn(f"wrote {snap.count} records to {target} ({fmt.value})")
+        written = write_export(kb.catalog, snap, fmt, target, csv_kind=csv_kind, progress=update)
+    if written:
+        warn(f"wrote {snap.count} records ({fmt.value}) to " + ", ".join(str(p) for p in written))
     return 0
 
 

@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 
+FILE_ONLY = {ExportFormat.SQLITE: "a database", ExportFormat.ANKI: "an Anki package", ExportFormat.DATAPACKAGE: "a directory of CSV files"}
+"""Formats that cannot go to stdout, and what they write."""
+
+
 def export(
     catalog: Catalog,
     snap: Snapshot,
@@ -42,37 +46,97 @@ def export(
     csv_kind: str = "procedure",
     progress: Progress | None = None,
     stdout: Any = None,
-) -> None:
-    """Write the export to ``target`` atomically, or to ``stdout`` when ``target`` is None (not for sqlite)."""
+) -> list[Path]:
+    """Write the export to ``target`` atomically (or to ``stdout`` when None); return the files written.
+
+    ``sqlite`` also writes ``<name>.metadata.json`` beside the database, for Datasette;
+    ``datapackage`` writes one CSV per kind and a ``datapackage.json`` into the directory ``target``.
+    """
+    import sqlite3
+
     from ..atomic import check_target, write_text
 
-    if target is not None:
+    if fmt in FILE_ONLY and target is None:
+        raise ExportError(f"{fmt.value} export needs -o PATH: {FILE_ONLY[fmt]} cannot go to stdout")
+    if target is not None and fmt != ExportFormat.DATAPACKAGE:
         check_target(target)
-    if fmt == ExportFormat.SQLITE:
-        if target is None:
-            raise ExportError("sqlite export needs a file: pass -o PATH (a database cannot go to stdout)")
-        import sqlite3
-
-        from .sqlite import write_sqlite
-
-        try:
-            write_sqlite(catalog, snap, target, progress=progress)
-        except OSError as exc:
-            raise ExportWriteError(f"cannot write '{target}': {exc.strerror or exc}") from exc
-        except sqlite3.Error as exc:  # a full disk or a failing file system, as SQLite reports it
-            raise ExportWriteError(f"cannot write '{target}': {exc}") from exc
-        return
-    from .text import render_text
-
-    text = render_text(snap, fmt, csv_kind=csv_kind, progress=progress)
-    if target is None:
-        import sys
-
-        out = stdout or sys.stdout
-        out.write(text)
-        out.flush()
-        return
     try:
+        if fmt == ExportFormat.SQLITE:
+            return _sqlite(catalog, snap, target, progress)  # type: ignore[arg-type]
+        if fmt == ExportFormat.ANKI:
+            from .anki import write_anki
+
+            write_anki(catalog, snap, target, progress=progress)  # type: ignore[arg-type]
+            return [target]  # type: ignore[list-item]
+        if fmt == ExportFormat.DATAPACKAGE:
+            return _datapackage(snap, target, progress)  # type: ignore[arg-type]
+        text = _text(snap, fmt, csv_kind, progress)
+        if target is None:
+            import sys
+
+            out = stdout or sys.stdout
+            out.write(text)
+            out.flush()
+            return []
         write_text(target, text)
+        return [target]
     except OSError as exc:
         raise ExportWriteError(f"cannot write '{target}': {exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:  # a full disk or a failing file system, as SQLite reports it
+        raise ExportWriteError(f"cannot write '{target}': {exc}") from exc
+
+
+def _text(snap: Snapshot, fmt: ExportFormat, csv_kind: str, progress: Progress | None) -> str:
+    if fmt in (ExportFormat.BIBTEX, ExportFormat.CSL_JSON):
+        from .bibliography import bibtex, csl_json
+        from .snapshot import ticker
+
+        sources = snap.docs.get("source", [])
+        tick = ticker(len(sources), progress)
+        return bibtex(sources, tick) if fmt == ExportFormat.BIBTEX else csl_json(sources, tick)
+    from .text import render_text
+
+    return render_text(snap, fmt, csv_kind=csv_kind, progress=progress)
+
+
+def _sqlite(catalog: Catalog, snap: Snapshot, target: Path, progress: Progress | None) -> list[Path]:
+    import json
+
+    from ..atomic import check_target, write_text
+    from .describe import datasette
+    from .sqlite import write_sqlite
+
+    name = target.name.removesuffix(".db").removesuffix(".sqlite").removesuffix(".sqlite3")
+    metadata = target.with_name(f"{name}.metadata.json")
+    check_target(metadata)
+    write_sqlite(catalog, snap, target, progress=progress)
+    write_text(metadata, json.dumps(datasette(snap, name), indent=2, ensure_ascii=False) + "\n")
+    return [target, metadata]
+
+
+def _datapackage(snap: Snapshot, directory: Path, progress: Progress | None) -> list[Path]:
+    import json
+
+    from ..atomic import check_target, write_text
+    from ..kinds import KINDS
+    from ..model import field_order
+    from ..view.text import csv_text
+    from .describe import datapackage, frictionless_types
+
+    if directory.exists() and not directory.is_dir():
+        raise ExportError(f"'{directory}' is not a directory; datapackage writes one CSV per kind and datapackage.json into a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    written, resources = [], []
+    for done, kind in enumerate(KINDS, start=1):
+        path = directory / f"{kind.key}.csv"
+        check_target(path)
+        columns = field_order(kind.name)
+        write_text(path, csv_text(snap.docs.get(kind.name, []), columns))
+        written.append(path)
+        resources.append((kind.key, path.name, columns, frictionless_types(kind.name)))
+        if progress is not None:
+            progress(done, len(KINDS))
+    descriptor = directory / "datapackage.json"
+    check_target(descriptor)
+    write_text(descriptor, json.dumps(datapackage(snap, resources), indent=2, ensure_ascii=False) + "\n")
+    return [*written, descriptor]

@@ -113,7 +113,7 @@ def envelope(snap: Snapshot) -> dict[str, Any]:
     return out
 
 
-def _ticker(total: int, progress: Progress | None) -> Callable[[], None]:
+def ticker(total: int, progress: Progress | None) -> Callable[[], None]:
     done = 0
 
     def tick() -> None:

@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from ..kinds import BY_NAME
 from ..vocab import ExportFormat
-from .snapshot import DISCLAIMER, ExportError, Progress, Snapshot, _ticker, envelope
+from .snapshot import DISCLAIMER, ExportError, Progress, Snapshot, envelope, ticker
 
 
 def render_text(snap: Snapshot, fmt: ExportFormat, *, csv_kind: str = "procedure", progress: Progress | None = None) -> str:
     """The export as text, for every format but sqlite."""
     from ..view import text as output
 
-    tick = _ticker(snap.count, progress)
+    tick = ticker(snap.count, progress)
     if fmt == ExportFormat.JSON:
         text = output.to_json(envelope(snap)) + "\n"
         _tick_all(snap, tick)
@@ -32,7 +32,7 @@ def render_text(snap: Snapshot, fmt: ExportFormat, *, csv_kind: str = "procedure
     if fmt == ExportFormat.CSV:
         docs = snap.docs.get(csv_kind, [])
         header = list(docs[0]) if docs else _field_names(csv_kind)
-        tick = _ticker(len(docs), progress)
+        tick = ticker(len(docs), progress)
         rows = []
         for doc in docs:
             rows.append(doc)
