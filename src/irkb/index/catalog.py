@@ -193,11 +193,17 @@ class Catalog:
 
     def skipped_files(self) -> list[str]:
         """Paths of files whose record is not served: errors in the file, or an id another file claims too."""
+        row = self.db.execute("SELECT value FROM derived WHERE key = 'skipped'").fetchone()
+        if row is not None:
+            return list(json.loads(row[0]))
         rows = self.db.execute(
-            'SELECT path FROM files f WHERE instr(problems, \'"level": "error"\') > 0'
+            "SELECT path FROM files f WHERE errors > 0"
             " OR (record_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM keys k WHERE k.kind = f.kind AND k.id = f.record_id)) ORDER BY path"
         )
-        return [r[0] for r in rows]
+        paths = [r[0] for r in rows]
+        with contextlib.suppress(sqlite3.DatabaseError), self.db.transaction():  # kept until a file changes
+            self.db.execute("INSERT OR REPLACE INTO derived(key, value) VALUES ('skipped', ?)", (json.dumps(paths),))
+        return paths
 
     def citing(self, source_id: str) -> list[str]:
         """Ids of records that cite a source."""

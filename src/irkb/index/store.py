@@ -20,8 +20,10 @@ from . import cachedir
 INTERNAL_SQL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    sha256 TEXT, record_id TEXT, problems TEXT NOT NULL, refs TEXT NOT NULL);
+    sha256 TEXT, record_id TEXT, problems TEXT NOT NULL, refs TEXT NOT NULL, over_limit INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS files_record ON files(record_id);
+CREATE INDEX IF NOT EXISTS files_stat ON files(path, size, mtime_ns, sha256, over_limit, errors, kind, record_id);
 CREATE TABLE IF NOT EXISTS documents(path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_kind_id ON documents(kind, id);
 CREATE TABLE IF NOT EXISTS keys(key TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, ambiguous INTEGER NOT NULL, loc TEXT NOT NULL, text TEXT NOT NULL);
@@ -95,6 +97,10 @@ class Connection:
 
     def executescript(self, script: str) -> None:
         self.raw.executescript(script)
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (SQLite's ``PRAGMA data_version``)."""
+        return int(self.raw.execute("PRAGMA data_version").fetchone()[0])
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -43,20 +43,22 @@ LINK_TABLES: dict[str, str] = {
 }
 """Link table -> its columns (SQL)."""
 
-LINK_INDEXES = (
-    ("procedure_modalities", "procedure_id"),
-    ("procedure_modalities", "modality_id"),
-    ("procedure_access_routes", "procedure_id"),
-    ("procedure_access_routes", "access_route_id"),
-    ("complication_figures", "procedure_id"),
-    ("complication_figures", "access_route_id"),
-    ("complication_figures", "complication_id"),
-    ("outcome_figures", "procedure_id"),
-    ("outcome_figures", "measure"),
-    ("key_figures", "record_id"),
-    ("aliases", "record_id"),
-    ("record_sources", "record_id"),
-    ("record_sources", "source_id"),
+LINK_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # A filter asks "does procedure p link to x?": the index on x carries the owner too, so the
+    # lookup is one index probe, not a scan of every row that links to x.
+    ("procedure_modalities", ("procedure_id",)),
+    ("procedure_modalities", ("modality_id", "procedure_id", "role")),
+    ("procedure_access_routes", ("procedure_id",)),
+    ("procedure_access_routes", ("access_route_id", "procedure_id")),
+    ("complication_figures", ("procedure_id",)),
+    ("complication_figures", ("access_route_id",)),
+    ("complication_figures", ("complication_id", "procedure_id")),
+    ("outcome_figures", ("procedure_id",)),
+    ("outcome_figures", ("measure", "procedure_id")),
+    ("key_figures", ("record_id",)),
+    ("aliases", ("record_id",)),
+    ("record_sources", ("record_id",)),
+    ("record_sources", ("source_id",)),
 )
 
 PUBLIC_TABLES: tuple[str, ...] = (*(k.key for k in KINDS), *LINK_TABLES)
@@ -106,8 +108,8 @@ def schema_sql() -> str:
         parts.append(f"CREATE TABLE IF NOT EXISTS [{kind.key}] ({', '.join(cols)});")
     for table, link_columns in LINK_TABLES.items():
         parts.append(f"CREATE TABLE IF NOT EXISTS [{table}] ({link_columns});")
-    for table, column in LINK_INDEXES:
-        parts.append(f"CREATE INDEX IF NOT EXISTS [{table}_{column}] ON [{table}]([{column}]);")
+    for table, indexed in LINK_INDEXES:
+        parts.append(f"CREATE INDEX IF NOT EXISTS [{table}_{'_'.join(indexed)}] ON [{table}]({', '.join(f'[{c}]' for c in indexed)});")
     return "\n".join(parts)
 
 

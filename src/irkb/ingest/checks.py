@@ -56,10 +56,18 @@ def _walk(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[s
             yield from _walk(item, (*loc, index))
 
 
-def references(record: Record, dump: dict[str, Any] | None = None) -> list[Reference]:
+Nodes = list[tuple[tuple[str | int, ...], Any]]
+
+
+def walk(data: Any) -> Nodes:
+    """Every value in a document with where it stands (computed once, shared by the checks)."""
+    return list(_walk(data))
+
+
+def references(record: Record, dump: dict[str, Any] | None = None, nodes: Nodes | None = None) -> list[Reference]:
     """Every reference the record makes to another record, with where it stands."""
     refs: list[Reference] = []
-    for loc, value in _walk(dump if dump is not None else record.model_dump(mode="json")):
+    for loc, value in nodes if nodes is not None else _walk(dump if dump is not None else record.model_dump(mode="json")):
         if not loc or value is None:
             continue
         field = loc[-1] if isinstance(loc[-1], str) else loc[-2] if len(loc) > 1 else None
@@ -76,7 +84,7 @@ def _items(data: dict[str, Any], name: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *, partial: bool = False) -> Iterator[Check]:
+def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *, partial: bool = False, nodes: Nodes | None = None) -> Iterator[Check]:
     """Per-record rules: id equals file stem, characters, cited figures, measures, recommended fields.
 
     ``data`` is the record's JSON dump, or — ``partial`` — the raw mapping of a file that failed
@@ -91,8 +99,9 @@ def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *,
             "error",
             f"rename the file to {rid}.yaml or set id: {stem}",
         )
-    yield from _characters(data)
-    for loc, value in _walk(data):
+    nodes = nodes if nodes is not None else walk(data)
+    yield from _characters(nodes)
+    for loc, value in nodes:
         if not isinstance(value, dict):
             continue
         if ("rate" in value and "rate_kind" in value) or "unit" in value:
@@ -137,7 +146,7 @@ def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *,
                 "record it as complications: - complication: any-adverse-event (with severity: major or minor when the source splits them)",
             )
     yield from _measure_checks(data)
-    yield from _citation_checks(data)
+    yield from _citation_checks(data, nodes)
     if partial:
         return
     from ..model import RECORD_TYPES
@@ -149,13 +158,13 @@ def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *,
         yield from _source_checks(data)
 
 
-def _characters(data: dict[str, Any]) -> Iterator[Check]:
+def _characters(nodes: Nodes) -> Iterator[Check]:
     """Text may not carry control characters, escape sequences, bidi overrides or a lone CR: a
     terminal would act on them (every human output shows them escaped, but the data is wrong)."""
     from ..text import UNSAFE
 
     reported = 0
-    for loc, value in _walk(data):
+    for loc, value in nodes:
         if not isinstance(value, str):
             continue
         found = UNSAFE.search(value)
@@ -208,11 +217,11 @@ def _figure_key(figure: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _citation_checks(data: dict[str, Any]) -> Iterator[Check]:
+def _citation_checks(data: dict[str, Any], nodes: Nodes) -> Iterator[Check]:
     """A cited source is in the record's ``sources`` list; the same figure is not recorded twice."""
     if isinstance(data.get("sources"), list):
         listed = {s for s in data["sources"] if isinstance(s, str)}
-        for loc, value in _walk(data):
+        for loc, value in nodes:
             if isinstance(value, dict) and isinstance(value.get("source"), str) and value["source"] not in listed:
                 yield (
                     (*loc, "source"),

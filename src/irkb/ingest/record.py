@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from ..text import printable
-from .checks import Reference, record_checks, references
+from .checks import Reference, record_checks, references, walk
 from .files import ALLOWED_SUFFIX, data_path, decode, read_bytes
 from .limits import Limits
 from .positions import key_position, locate, root_position, top_level_position
@@ -95,8 +95,9 @@ def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, to
     try:
         record = model.model_validate(data)
         dump = record.model_dump(mode="json")
-        refs = references(record, dump)
-        found = list(record_checks(kind, dump, stem, today or dt.date.today()))
+        nodes = walk(dump)
+        refs = references(record, dump, nodes)
+        found = list(record_checks(kind, dump, stem, today or dt.date.today(), nodes=nodes))
     except ValidationError as exc:
         result.problems.extend(validation_problems(exc, model, text, display, data))
         try:  # one bad field never hides the rest: the rules that can still be judged are
