@@ -161,7 +161,7 @@ class RateKind(StrEnum):
 
 
 class Interval(StrEnum):
-    """What ``low``..``high`` of a rate mean."""
+    """What low..high of a rate mean."""
 
     RANGE = "range"
     CI95 = "ci95"
