@@ -342,8 +342,8 @@ def data_files(data_dir: Path) -> list[Path]:
     from ..index.refresh import scan
 
     out = []
-    for f in scan(data_dir):
-        path = Path(f.file)
+    for _kind, rel, _size, _mtime in scan(data_dir):
+        path = data_dir / rel
         try:
             regular = stat.S_ISREG(path.lstat().st_mode)
         except OSError:

@@ -43,9 +43,18 @@ class RecordFacts:
 
 def facts(catalog: Catalog) -> Iterator[RecordFacts]:
     """The facts of every valid file's record (duplicates included), one document at a time."""
-    for kind, rid, path, text, refs in catalog.execute("SELECT d.kind, d.id, d.path, d.json, f.refs FROM documents d JOIN files f ON f.path = d.path"):
-        doc = json.loads(text)
-        yield RecordFacts(kind, rid, path, [k[:3] for k in lookup_keys(doc)], refs, doc["last_reviewed"], doc.get("doi"))
+    last = 0
+    while True:  # a page of documents at a time: memory stays flat however many there are
+        rows = catalog.execute(
+            "SELECT d.rowid, d.kind, d.id, d.path, d.json, f.refs FROM documents d JOIN files f ON f.path = d.path WHERE d.rowid > ? ORDER BY d.rowid LIMIT 500",
+            (last,),
+        )
+        if not rows:
+            return
+        for rowid, kind, rid, path, text, refs in rows:
+            last = rowid
+            doc = json.loads(text)
+            yield RecordFacts(kind, rid, path, [k[:3] for k in lookup_keys(doc)], refs, doc["last_reviewed"], doc.get("doi"))
 
 
 def named(ids: Sequence[str]) -> str:

@@ -29,6 +29,7 @@ from .tables import delete_sql, insert_sql, record_rows
 
 PARALLEL_FROM = 400  # files: below this, worker processes cost more than they save
 BATCH = 256
+FRESH_MAX = 1000  # parsed documents kept for publishing; beyond, they are read back (memory stays flat)
 
 Progress = Callable[[int, int], None]
 
@@ -44,34 +45,37 @@ class FileStat:
     mtime_ns: int
 
 
-def scan(data_dir: Path) -> list[FileStat]:
+Found = tuple[str, str, int, int]
+"""A file as a scan finds it: (kind, path relative to the data directory, size, mtime_ns)."""
+
+
+def scan(data_dir: Path) -> list[Found]:
     """Every file in each kind's folder (kinds in table order, files by name), with size and mtime.
 
-    One stat per file and nothing else: at 10,000 files this runs on every command.
+    One stat per file and little else: at 10,000 files this runs before every command, so rows
+    are plain tuples (a ``FileStat`` is made only for a file that changed).
     """
-    out: list[FileStat] = []
-    append = out.append
+    out: list[Found] = []
     for kind in KINDS:
+        rows: list[tuple[str, int, int]] = []
+        append = rows.append
         try:
-            with os.scandir(data_dir / kind.folder) as it:
-                entries = sorted(it, key=_name)
+            with os.scandir(os.path.join(data_dir, kind.folder)) as it:
+                for entry in it:
+                    base = entry.name
+                    if base[0] == "." or base in IGNORED_NAMES:
+                        continue
+                    try:
+                        st = entry.stat(follow_symlinks=not entry.is_symlink())
+                        append((base, st.st_size, st.st_mtime_ns))
+                    except OSError:
+                        append((base, -1, -1))
         except OSError:
             continue
+        rows.sort()
         name, prefix = kind.name, kind.folder + "/"
-        for entry in entries:
-            base = entry.name
-            if base[0] == "." or base in IGNORED_NAMES:
-                continue
-            try:
-                st = entry.stat(follow_symlinks=not entry.is_symlink())
-                append(FileStat(name, entry.path, prefix + base, st.st_size, st.st_mtime_ns))
-            except OSError:
-                append(FileStat(name, entry.path, prefix + base, -1, -1))
+        out += [(name, prefix + base, size, mtime) for base, size, mtime in rows]
     return out
-
-
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
 
 
 def _sha256(path: str) -> str | None:
@@ -90,17 +94,17 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) ->
     """Bring the catalog in line with the files; return how many files were (re)loaded."""
     found = scan(data_dir)
     limit = Limits.from_env().max_records  # files past it are not read; each gets a problem instead
-    over = {f.rel for f in found[limit:]}
+    over = {f[1] for f in found[limit:]}
     version = db.data_version()
     known = _known(db)
-    changed = _changed(found, known, over)
-    if not changed and not set(known) - {f.rel for f in found}:
+    changed = _changed(found, known, over, data_dir)
+    if not changed and len(known) == len(found):  # nothing new or changed, and as many files: none removed
         return 0
     with db.transaction():
         if db.data_version() != version:  # another process refreshed while we waited for the lock
             known = _known(db)
-            changed = _changed(found, known, over)
-        removed = set(known) - {f.rel for f in found}
+            changed = _changed(found, known, over, data_dir)
+        removed = set(known) - {f[1] for f in found}
         todo = [f for f in changed if f.rel in over or not _same_content(db, f, known.get(f.rel))]
         affected: set[tuple[str, str]] = set()
         for rel in removed | {f.rel for f in todo}:
@@ -125,13 +129,13 @@ def _known(db: Connection) -> dict[str, tuple[Any, ...]]:
     return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in rows}
 
 
-def _changed(found: list[FileStat], known: dict[str, tuple[Any, ...]], over: set[str]) -> list[FileStat]:
+def _changed(found: list[Found], known: dict[str, tuple[Any, ...]], over: set[str], data_dir: Path) -> list[FileStat]:
     """Files whose size or mtime changed, or that crossed the IRKB_MAX_RECORDS line either way."""
     out = []
-    for f in found:
-        was = known.get(f.rel)
-        if was is None or was[:2] != (f.size, f.mtime_ns) or was[3] != (f.rel in over):
-            out.append(f)
+    for kind, rel, size, mtime in found:
+        was = known.get(rel)
+        if was is None or was[0] != size or was[1] != mtime or was[3] != (rel in over):
+            out.append(FileStat(kind, os.path.join(data_dir, rel), rel, size, mtime))
     return out
 
 
@@ -188,7 +192,8 @@ def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set
         affected.add((stat.kind, result["id"]))
     if result["doc"] is not None:
         db.execute("INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)", (stat.rel, stat.kind, result["id"], result["doc"]))
-        fresh[(stat.kind, result["id"])] = json.loads(result["doc"])
+        if len(fresh) < FRESH_MAX:
+            fresh[(stat.kind, result["id"])] = json.loads(result["doc"])
 
 
 def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -207,7 +212,7 @@ def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[s
         found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)) if claims == 1 else []
         if not found:
             continue  # no valid file, or an id claimed twice: published by neither (validate names both)
-        doc = fresh.get((kind, rid)) or json.loads(found[0][0])
+        doc = fresh.pop((kind, rid), None) or json.loads(found[0][0])
         for table, new in record_rows(kind, doc).items():
             rows.setdefault(table, []).extend(new)
         rows.setdefault("keys", []).extend((key, kind, rid, int(ambiguous), json.dumps(loc), text) for key, ambiguous, loc, text in lookup_keys(doc))

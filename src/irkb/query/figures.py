@@ -89,12 +89,7 @@ def complication_rows(
             sql, args = _in(column, [kb.resolve(v, kind)[1] for v in values])
             where.append(sql)
             params += args
-    if (rate := _kind(rate_kind)) is not None:
-        where.append("f.rate_kind = ?")
-        params.append(rate)
-    if min_rate is not None:
-        where.append(f"{UPPER} >= ?")
-        params.append(min_rate)
+    _rate_filters(where, params, rate_kind, min_rate)
     order = {
         "procedure": f"coalesce(f.procedure_id, f.access_route_id), f.complication_id, {UPPER} DESC, f.position",
         "complication": f"f.complication_id, {UPPER} DESC, coalesce(f.procedure_id, f.access_route_id), f.position",
@@ -121,6 +116,16 @@ def complication_rows(
         }
         for r in rows
     ]
+
+
+def _rate_filters(where: list[str], params: list[Any], rate_kind: str | None, minimum: float | None) -> None:
+    """The conditions both figure tables share: the kind of rate, and the lowest value wanted."""
+    if (kind := _kind(rate_kind)) is not None:
+        where.append("f.rate_kind = ?")
+        params.append(kind)
+    if minimum is not None:
+        where.append(f"{UPPER} >= ?")
+        params.append(minimum)
 
 
 def outcome_rows(
@@ -152,12 +157,7 @@ def outcome_rows(
             ors.append("(f.measure = ? OR f.measure GLOB ?)")
             params += [m, m + "-[0-9]*"]
         where.append("(" + " OR ".join(ors) + ")")
-    if (kind := _kind(rate_kind)) is not None:
-        where.append("f.rate_kind = ?")
-        params.append(kind)
-    if min_value is not None:
-        where.append(f"{UPPER} >= ?")
-        params.append(min_value)
+    _rate_filters(where, params, rate_kind, min_value)
     order = {
         "procedure": f"f.procedure_id, f.measure, {UPPER} DESC, f.position",
         "measure": f"f.measure, {UPPER} DESC, f.procedure_id, f.position",
