@@ -4,8 +4,8 @@ the read-only copy packaged in the wheel."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import DataDirError
 from .kinds import KINDS
@@ -13,8 +13,7 @@ from .kinds import KINDS
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class DataDir:
+class DataDir(NamedTuple):
     """A knowledge-base directory, where it was found, and whether irkb may write to it."""
 
     path: Path

@@ -7,12 +7,11 @@ and the exports all start from this table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """One record kind and every name it goes by."""
 
     name: str  # the kind itself: 'access-route' (also record_type in mixed output)

@@ -39,3 +39,12 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def md(text: str) -> str:
+    """Text safe inside Markdown: HTML and Markdown syntax escaped, kept on one line."""
+    escaped = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # html.escape, quote=False
+    return _MD_SPECIAL.sub(r"\\\1", escaped)

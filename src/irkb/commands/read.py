@@ -147,7 +147,7 @@ def search(state: State, text: Sequence[str] = (), kind: str | None = None, limi
 def stats(state: State, fmt: Format = Format.TABLE) -> None:
     """``irkb stats``: counts and coverage."""
     from ..query.counts import stats as compute
-    from ..view.plain import md
+    from ..text import md
     from ..view.text import csv_text, to_json, yaml_text
 
     state.format = str(fmt)

@@ -13,9 +13,8 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Problem
 from ..ingest.limits import Limits
@@ -25,8 +24,7 @@ from .refresh import Progress, refresh
 from .store import Connection, Rows, connect, create, open_file
 
 
-@dataclass(frozen=True)
-class SearchKeys:
+class SearchKeys(NamedTuple):
     """Normalised ids, names and aliases, and whose they are: (kind, id, field)."""
 
     texts: list[str]

@@ -14,10 +14,9 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Problem
 from ..ingest.files import IGNORED_NAMES
@@ -34,8 +33,7 @@ FRESH_MAX = 1000  # parsed documents kept for publishing; beyond, they are read 
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
+class FileStat(NamedTuple):
     """A data file as found on disk (plain strings: a scan of 10,000 files stays cheap)."""
 
     kind: str

@@ -7,15 +7,14 @@ pydantic on the fast path.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # IRKB_MAX_DEPTH can raise the nesting limit only this far: the YAML composer recurses in C, and
 # input nested some tens of thousands deep crashes the process outright.
 DEPTH_CEILING = 1000
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Bounds on hostile input; each can be set by an environment variable of the same name."""
 
     max_file_bytes: int = 1_048_576  # IRKB_MAX_FILE_BYTES

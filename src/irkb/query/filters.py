@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import UsageError
 from ..vocab import BodySystem, Category, Purpose, Role, closed_value
@@ -25,8 +25,7 @@ STANDARD_ROLES = ("primary", "adjunct")
 Predicate = Callable[[Any, "ProcedureFilter"], tuple[str, list[Any]]]
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """How a filter appears on the command line (plain data: the core never imports Typer)."""
 
     names: tuple[str, ...]  # '--modality', '-m'; a boolean filter gives '--live/--no-live'

@@ -3,19 +3,9 @@ terminal shows, so neither leaves out what the rich view has."""
 
 from __future__ import annotations
 
-import html
-import re
-
+from ..text import md, one_line
 from .figures import FigureLine
 from .records import RecordView
-from .terminal import one_line
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
-
-
-def md(text: str) -> str:
-    """Text safe inside Markdown: HTML and Markdown syntax escaped, kept on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line(text), quote=False))
 
 
 def _row(*cells: str) -> str:

@@ -11,16 +11,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from ..text import md, one_line
 from ..vocab import Format
-from .plain import md
-from .terminal import one_line
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -46,6 +43,8 @@ def csv_cell(value: Any) -> str:
 def csv_text(rows: Sequence[dict[str, Any]], header: Sequence[str]) -> str:
     """RFC 4180 CSV of rows (dicts), cells made by ``csv_cell``."""
     buffer = io.StringIO()
+    import csv
+
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
@@ -86,8 +85,7 @@ def docs_json(texts: Sequence[str]) -> str:
     return "[\n  " + ",\n  ".join(t.replace("\n", "\n  ") for t in texts) + "\n]\n"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A summary column: header, how to get the cell text from a row, whether it is long text."""
 
     header: str
