@@ -2,15 +2,16 @@
 ``metadata.json`` beside a SQLite export, and a Frictionless ``datapackage.json`` beside CSV files.
 
 Record tables are described from the models (``Field(description=...)``, the same text as the JSON
-Schemas and the ``irkb new`` template); link tables from ``LINK_COLUMNS`` below.
+Schemas and the ``irkb new`` template); a link table's columns from the model its rows come from
+(``_LINK_TABLES``), so no description is written twice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..index.tables import LINK_TABLES, RATE
-from ..kinds import KINDS
+from ..index.tables import KEY_FIGURE_FIELDS, LINK_TABLES, RATE, link_columns
+from ..kinds import KINDS, NAMES
 from .snapshot import DISCLAIMER, Snapshot
 
 TITLE = "irkb: a cited knowledge base of image-guided (interventional radiology) procedures"
@@ -18,96 +19,59 @@ LICENSE = "CC-BY-4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 SOURCE = "irkb"
 
-_RATE_COLUMNS = {
-    "percent": "Point value in percent.",
-    "low": "Lower bound in percent.",
-    "high": "Upper bound in percent; alone it means 'up to'.",
-    "numerator": "Number of events, where the source prints it.",
-    "denominator": "What the events are counted over, where the source prints it.",
-    "interval": "What low-high mean: range, ci95 or iqr.",
+# Columns that only link rows together; every other column of a link table is a model field.
+_LINKAGE = {
+    "procedure_id": "Procedure (procedures.id).",
+    "access_route_id": "Access route (access_routes.id).",
+    "record_id": "Id of the record in its kind's table.",
+    "position": "Order in the record.",
+    "source_id": "Source (sources.id).",
 }
-_FIGURE_COLUMNS = {
-    **_RATE_COLUMNS,
-    "rate_kind": "observed, threshold (a society quality threshold) or upper-bound ('as high as').",
-    "per": "What the denominator counts: patient, procedure, device, lesion, vessel, limb, study or other.",
-    "comparator_label": "The other arm of a comparative study.",
-    **{f"comparator_{k}": f"The other arm's figure: {v[0].lower()}{v[1:]}" for k, v in _RATE_COLUMNS.items()},
-    "comparator_population": "The other arm's size and setting, when it differs.",
-    "comparator_note": "Anything else about the other arm (a p value, a relative risk as printed).",
-    "population": "Who or what the figure applies to.",
-    "source_id": "Id of the source (sources table).",
-    "locator": "Where in the source: table, page or section.",
-    "note": "What exactly is counted, when the complication or measure alone does not say.",
-    "position": "Order of the figure in its record.",
-}
-LINK_COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
-    "procedure_modalities": (
-        "Guidance: one row per modality a procedure uses.",
-        {
-            "procedure_id": "Procedure.",
-            "position": "Order in the record.",
-            "modality_id": "Modality.",
-            "role": "primary, adjunct or alternative.",
-            "phases": "IGT phases served (JSON list).",
-            "note": "What the modality is used for here.",
-        },
-    ),
-    "procedure_access_routes": (
-        "Access routes a procedure uses.",
-        {"procedure_id": "Procedure.", "position": "Order in the record.", "access_route_id": "Access route."},
-    ),
+# Link table -> (description, the model its rows come from, column -> that model's field).
+_LINK_TABLES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "procedure_modalities": ("Guidance: one row per modality a procedure uses.", "GuidanceEntry", {"modality_id": "modality"}),
+    "procedure_access_routes": ("Access routes a procedure uses, one row each.", "Procedure", {"access_route_id": "access_routes"}),
     "complication_figures": (
-        "Complication figures, one row per figure, of procedures and access routes.",
-        {
-            "procedure_id": "Procedure (or null).",
-            "access_route_id": "Access route (or null).",
-            "complication_id": "Complication (the vocabulary).",
-            "severity": "Grade in the named scale.",
-            "severity_scale": "sir-2017, sir-legacy, cirse-2017 or unspecified.",
-            **_FIGURE_COLUMNS,
-        },
+        "Complication figures of procedures and access routes, one row per figure.",
+        "ComplicationFigure",
+        {"complication_id": "complication"},
     ),
-    "outcome_figures": (
-        "Outcome figures (technical success, patency, diagnostic yield ...), one row per figure.",
-        {"procedure_id": "Procedure.", "measure": "Outcome measure (irkb vocab measures), with a time point.", **_FIGURE_COLUMNS},
-    ),
-    "key_figures": (
-        "Other cited quantities (sizes, times, doses, cut-offs and targets).",
-        {
-            "record_type": "Kind of the record.",
-            "record_id": "Record.",
-            "field": "key_figures, sheath_size or time_to_ambulation.",
-            "position": "Order in the record.",
-            "label": "What is measured.",
-            "value": "Point value.",
-            "low": "Lower bound.",
-            "high": "Upper bound.",
-            "unit": "Unit.",
-            "qualifier": "typical, maximum, minimum, median, mean, threshold or target.",
-            "population": "Who or what the figure applies to.",
-            "source_id": "Id of the source.",
-            "locator": "Where in the source.",
-            "note": "Anything else a reader needs.",
-        },
-    ),
-    "aliases": (
-        "Other names and abbreviations of every record.",
-        {
-            "record_type": "Kind of the record.",
-            "record_id": "Record.",
-            "position": "Order in the record.",
-            "text": "The alias.",
-            "kind": "abbreviation, synonym, spelling, eponym, former or brand.",
-            "ambiguous": "1 when several records share it.",
-        },
-    ),
-    "record_sources": (
-        "The sources each record draws on.",
-        {"record_type": "Kind of the record.", "record_id": "Record.", "position": "Order in the record.", "source_id": "Source."},
-    ),
+    "outcome_figures": ("Outcome figures (technical success, patency, diagnostic yield ...), one row per figure.", "Outcome", {}),
+    "key_figures": ("Other cited quantities (sizes, times, doses, cut-offs and targets).", "Measure", {}),
+    "aliases": ("Other names and abbreviations of every record.", "Alias", {}),
+    "record_sources": ("The sources each record draws on.", "Procedure", {"source_id": "sources"}),
 }
-assert set(LINK_COLUMNS) == set(LINK_TABLES), "every link table is described"
-assert all(k in _FIGURE_COLUMNS for k in RATE)
+assert set(_LINK_TABLES) == set(LINK_TABLES), "every link table is described"
+
+
+def _text(model: Any, name: str) -> str:
+    return " ".join((model.model_fields[name].description or "").split())
+
+
+def _link_column(table: str, column: str) -> str:
+    """What a link-table column means: the description of the model field it holds."""
+    from ..model import fields as f
+    from ..model import records as r
+
+    _, model_name, renames = _LINK_TABLES[table]
+    if column in renames:
+        return _text(getattr(f, model_name, None) or getattr(r, model_name), renames[column])
+    if column == "record_type":
+        return "Kind of the record: " + ", ".join(NAMES) + "."
+    if column == "field":
+        return "The record's field the figure is in: " + ", ".join(KEY_FIGURE_FIELDS) + "."
+    if column in _LINKAGE:
+        either = table == "complication_figures" and column in ("procedure_id", "access_route_id")
+        return _LINKAGE[column] + (" Null when the figure belongs to the other kind." if either else "")
+    if column.startswith("comparator_"):
+        rest = column.removeprefix("comparator_")
+        if rest in RATE:
+            text = _text(f.Rate, rest)
+            return "The other arm's figure: " + text[:1].lower() + text[1:]
+        return _text(f.Comparator, rest)
+    if column in RATE and model_name != "Measure":
+        return _text(f.Rate, column)
+    return _text(getattr(f, model_name), column)
 
 
 def tables() -> dict[str, dict[str, Any]]:
@@ -120,8 +84,8 @@ def tables() -> dict[str, dict[str, Any]]:
         columns = {name: " ".join((model.model_fields[name].description or "").split()) for name in field_order(kind.name)}
         columns["alias_text"] = "The aliases' texts joined with '; ' (searched by full text)."
         out[kind.key] = {"description": " ".join((model.__doc__ or "").split()), "columns": columns}
-    for table, (description, columns) in LINK_COLUMNS.items():
-        out[table] = {"description": description, "columns": columns}
+    for table, (description, _, _) in _LINK_TABLES.items():
+        out[table] = {"description": description, "columns": {c: _link_column(table, c) for c in link_columns(table)}}
     out["metadata"] = {
         "description": "Versions of this export.",
         "columns": {
@@ -177,27 +141,16 @@ def datapackage(snap: Snapshot, resources: list[tuple[str, str, list[str], dict[
     }
 
 
+_FRICTIONLESS = {"array": "array", "object": "object", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date"}
+
+
 def frictionless_types(kind: str) -> dict[str, str]:
     """Column -> Frictionless field type of a kind's CSV, from its JSON Schema (lists and objects are JSON cells)."""
-    from ..model.schema import schema_for
+    from ..model.schema import property_types
 
-    schema = schema_for(kind)
-    defs = schema.get("$defs", {})
     out = {}
-    for name, prop in schema["properties"].items():
-        options = prop.get("anyOf") or [prop]
-        kinds = set()
-        for option in options:
-            if "$ref" in option:
-                option = defs.get(str(option["$ref"]).rsplit("/", 1)[-1], {})
-            if option.get("type") == "string" and option.get("format") == "date":
-                kinds.add("date")
-            elif option.get("type") != "null":
-                kinds.add(
-                    {"array": "array", "object": "object", "integer": "integer", "number": "number", "boolean": "boolean"}.get(
-                        str(option.get("type")), "string"
-                    )
-                )
+    for name, types in property_types(kind).items():
+        kinds = {_FRICTIONLESS.get(t, "string") for t in types}
         out[name] = kinds.pop() if len(kinds) == 1 else "string"
     out["record_type"] = "string"
     return out

@@ -19,6 +19,8 @@ from typing import Any
 from ..kinds import BY_NAME, KINDS
 
 RATE = ("percent", "low", "high", "numerator", "denominator", "interval")
+KEY_FIGURE_FIELDS = ("key_figures", "sheath_size", "time_to_ambulation")
+"""Fields whose cited quantities (``Measure``) are rows of ``key_figures``."""
 _RATE_SQL = "percent REAL, low REAL, high REAL, numerator INTEGER, denominator INTEGER, interval TEXT"
 _COMPARATOR = ("label", *RATE, "population", "note")
 _COMPARATOR_SQL = ", ".join(
@@ -42,6 +44,12 @@ LINK_TABLES: dict[str, str] = {
     "record_sources": "record_type TEXT NOT NULL, record_id TEXT NOT NULL, position INTEGER NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id)",
 }
 """Link table -> its columns (SQL)."""
+
+
+def link_columns(table: str) -> list[str]:
+    """Column names of a link table, in order."""
+    return [part.split()[0] for part in LINK_TABLES[table].split(", ")]
+
 
 LINK_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # A filter asks "does procedure p link to x?": the index on x carries the owner too, so the
@@ -71,26 +79,19 @@ _OWNER_COLUMN = {"procedure": "procedure_id", "access-route": "access_route_id"}
 def column_types(kind: str) -> dict[str, str]:
     """Column -> SQL type of a kind's table, from its JSON Schema (anything nested is JSON text)."""
     from ..model import field_order
-    from ..model.schema import schema_for
+    from ..model.schema import property_types
 
-    schema = schema_for(kind)
-    defs = schema.get("$defs", {})
-    return {name: _sql_type(schema["properties"].get(name, {}), defs) for name in field_order(kind)}
+    types = property_types(kind)
+    return {name: _sql_type(types.get(name, frozenset())) for name in field_order(kind)}
 
 
-def _sql_type(prop: dict[str, Any], defs: dict[str, Any]) -> str:
-    options = prop.get("anyOf") or prop.get("oneOf") or [prop]
-    found: set[str] = set()
-    for option in options:
-        if "$ref" in option:
-            option = defs.get(str(option["$ref"]).rsplit("/", 1)[-1], {})
-        kind = option.get("type")
-        if kind == "null":
-            continue
-        sql = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}.get(str(kind))
-        if sql is None:
-            return "TEXT"  # nested: stored as JSON text
-        found.add(sql)
+_SQL = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+
+
+def _sql_type(types: frozenset[str]) -> str:
+    if not types <= set(_SQL):
+        return "TEXT"  # nested (or untyped): stored as JSON text
+    found = {_SQL[t] for t in types}
     if found == {"INTEGER", "REAL"}:
         return "REAL"
     return found.pop() if len(found) == 1 else "TEXT"
@@ -162,7 +163,7 @@ def record_rows(kind: str, doc: dict[str, Any]) -> dict[str, list[tuple[Any, ...
             m.get("locator"),
             m.get("note"),
         )
-        for name in ("key_figures", "sheath_size", "time_to_ambulation")
+        for name in KEY_FIGURE_FIELDS
         for i, m in enumerate(doc.get(name) or [])
     ]
     owner = _OWNER_COLUMN.get(kind)

@@ -29,6 +29,26 @@ def schema_for(kind: str) -> dict[str, Any]:
     }
 
 
+def property_types(kind: str) -> dict[str, frozenset[str]]:
+    """Field -> the JSON types its schema allows (``$ref`` followed, null left out; ``date`` for a
+    string in date format, ``any`` for an option with no type): what the SQLite and Frictionless
+    column types are derived from."""
+    schema = schema_for(kind)
+    defs = schema.get("$defs", {})
+    out = {}
+    for name, prop in schema["properties"].items():
+        found = set()
+        for option in prop.get("anyOf") or prop.get("oneOf") or [prop]:
+            if "$ref" in option:
+                option = defs.get(str(option["$ref"]).rsplit("/", 1)[-1], {})
+            kind_ = option.get("type")
+            if kind_ == "null":
+                continue
+            found.add("date" if kind_ == "string" and option.get("format") == "date" else str(kind_ or "any"))
+        out[name] = frozenset(found)
+    return out
+
+
 def render(kind: str) -> str:
     """The schema as the exact text committed to ``schemas/``."""
     return json.dumps(schema_for(kind), indent=2, ensure_ascii=False) + "\n"
