@@ -1,4 +1,5 @@
-"""Exports of the whole knowledge base for other tools: JSON, JSONL, CSV, YAML, Markdown, SQLite.
+"""Exports of the whole knowledge base for other tools: JSON, JSONL, CSV, YAML, Markdown, SQLite
+(with Datasette metadata), a Frictionless data package, a BibTeX or CSL-JSON bibliography, an Anki deck.
 
 Nothing here imports Typer or rich: progress is reported through a callback. Files are written
 atomically (``irkb.atomic``): a failed or interrupted export never leaves a partial file, and a
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..vocab import ExportFormat
 from .read import UnreadableExport, read_export
-from .snapshot import DISCLAIMER, ExportError, ExportWriteError, Progress, Snapshot, data_version, envelope, generated_at, snapshot
+from .snapshot import DISCLAIMER, ExportError, ExportWriteError, Progress, Snapshot, data_version, envelope, generated_at, snapshot, ticker
 
 if TYPE_CHECKING:
     from ..index.catalog import Catalog
@@ -56,20 +57,13 @@ def export(
 
     from ..atomic import check_target, write_text
 
-    if fmt in FILE_ONLY and target is None:
-        raise ExportError(f"{fmt.value} export needs -o PATH: {FILE_ONLY[fmt]} cannot go to stdout")
     if target is not None and fmt != ExportFormat.DATAPACKAGE:
         check_target(target)
     try:
-        if fmt == ExportFormat.SQLITE:
-            return _sqlite(catalog, snap, target, progress)  # type: ignore[arg-type]
-        if fmt == ExportFormat.ANKI:
-            from .anki import write_anki
-
-            write_anki(catalog, snap, target, progress=progress)  # type: ignore[arg-type]
-            return [target]  # type: ignore[list-item]
-        if fmt == ExportFormat.DATAPACKAGE:
-            return _datapackage(snap, target, progress)  # type: ignore[arg-type]
+        if fmt in FILE_ONLY:
+            if target is None:
+                raise ExportError(f"{fmt.value} export needs -o PATH: {FILE_ONLY[fmt]} cannot go to stdout")
+            return _file_only(catalog, snap, fmt, target, progress)
         text = _text(snap, fmt, csv_kind, progress)
         if target is None:
             import sys
@@ -86,10 +80,20 @@ def export(
         raise ExportWriteError(f"cannot write '{target}': {exc}") from exc
 
 
+def _file_only(catalog: Catalog, snap: Snapshot, fmt: ExportFormat, target: Path, progress: Progress | None) -> list[Path]:
+    if fmt == ExportFormat.SQLITE:
+        return _sqlite(catalog, snap, target, progress)
+    if fmt == ExportFormat.DATAPACKAGE:
+        return _datapackage(snap, target, progress)
+    from .anki import write_anki
+
+    write_anki(snap, target, progress=progress)
+    return [target]
+
+
 def _text(snap: Snapshot, fmt: ExportFormat, csv_kind: str, progress: Progress | None) -> str:
     if fmt in (ExportFormat.BIBTEX, ExportFormat.CSL_JSON):
         from .bibliography import bibtex, csl_json
-        from .snapshot import ticker
 
         sources = snap.docs.get("source", [])
         tick = ticker(len(sources), progress)
@@ -127,15 +131,15 @@ def _datapackage(snap: Snapshot, directory: Path, progress: Progress | None) -> 
         raise ExportError(f"'{directory}' is not a directory; datapackage writes one CSV per kind and datapackage.json into a directory")
     directory.mkdir(parents=True, exist_ok=True)
     written, resources = [], []
-    for done, kind in enumerate(KINDS, start=1):
+    tick = ticker(len(KINDS), progress)
+    for kind in KINDS:
         path = directory / f"{kind.key}.csv"
         check_target(path)
         columns = field_order(kind.name)
         write_text(path, csv_text(snap.docs.get(kind.name, []), columns))
         written.append(path)
         resources.append((kind.key, path.name, columns, frictionless_types(kind.name)))
-        if progress is not None:
-            progress(done, len(KINDS))
+        tick()
     descriptor = directory / "datapackage.json"
     check_target(descriptor)
     write_text(descriptor, json.dumps(datapackage(snap, resources), indent=2, ensure_ascii=False) + "\n")

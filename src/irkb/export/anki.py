@@ -20,12 +20,8 @@ import hashlib
 import html
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from .snapshot import DISCLAIMER, Snapshot
-
-if TYPE_CHECKING:
-    from ..index.catalog import Catalog
+from .snapshot import DISCLAIMER, Progress, Snapshot, ticker
 
 DECK_ID = 1_733_300_001  # fixed: a new release updates the same deck
 MODEL_ID = 1_733_300_002
@@ -36,16 +32,9 @@ def _stable_id(*parts: str) -> str:
     return hashlib.sha256("\0".join(("irkb", *parts)).encode("utf-8")).hexdigest()[:20]
 
 
-def _cite(source: str | None, kinds: dict[str, str], locator: str | None = None) -> str:
-    if not source:
-        return "uncited"
-    kind = kinds.get(source)
-    return source + (f" ({kind})" if kind else "") + (f", {locator}" if locator else "")
-
-
 def cards(snap: Snapshot) -> Iterator[tuple[str, str, list[str], str, list[str]]]:
     """(stable id, front, back lines, source, tags) of every card, in a fixed order."""
-    from ..view.figures import figure_line
+    from ..view.figures import cited, figure_line
 
     sources = {d["id"]: d["kind"] for d in snap.docs.get("source", [])}
     modalities = {d["id"]: d for d in snap.docs.get("modality", [])}
@@ -56,25 +45,16 @@ def cards(snap: Snapshot) -> Iterator[tuple[str, str, list[str], str, list[str]]
             for field, label in (("pearls", "A pearl of"), ("pitfalls", "A pitfall of")):
                 for item in doc.get(field) or []:
                     text, source = (item, None) if isinstance(item, str) else (item["text"], item.get("source"))
-                    yield _stable_id(rid, field, text), f"{label} {name}?", [text], _cite(source, sources), [kind, field]
-            for figure in doc.get("complications") or []:
+                    yield _stable_id(rid, field, text), f"{label} {name}?", [text], cited(source, sources), [kind, field]
+            thresholds = [(f, complications.get(f["complication"], f["complication"]), "after") for f in doc.get("complications") or []]
+            thresholds += [(f, f["measure"], "of") for f in doc.get("outcomes") or []]
+            for figure, label, joint in thresholds:
                 if figure.get("rate_kind") != "threshold":
                     continue
-                line = figure_line(figure, complications.get(figure["complication"], figure["complication"]), sources)
-                front = f"Society threshold: {line.label} after {name}?"
+                line = figure_line(figure, label, sources)
                 back = [line.rate + (f" ({line.severity})" if line.severity else ""), line.population] + ([line.counts] if line.counts else [])
-                yield _stable_id(rid, "threshold", figure["complication"], line.rate), front, back, line.source, [kind, "threshold"]
-            for figure in doc.get("outcomes") or []:
-                if figure.get("rate_kind") != "threshold":
-                    continue
-                line = figure_line(figure, figure["measure"], sources)
-                yield (
-                    _stable_id(rid, "threshold", figure["measure"], line.rate),
-                    f"Society threshold: {line.label} of {name}?",
-                    [line.rate, line.population],
-                    line.source,
-                    [kind, "threshold"],
-                )
+                what = figure.get("complication") or figure["measure"]
+                yield _stable_id(rid, "threshold", what, line.rate), f"Society threshold: {line.label} {joint} {name}?", back, line.source, [kind, "threshold"]
             standard = [g for g in doc.get("guidance") or [] if g["role"] in ("primary", "adjunct")]
             if standard:
                 back = [
@@ -82,13 +62,13 @@ def cards(snap: Snapshot) -> Iterator[tuple[str, str, list[str], str, list[str]]
                     for g in standard
                 ]
                 first = (doc.get("sources") or [None])[0]
-                yield _stable_id(rid, "guidance"), f"How is {name} guided, and why?", back, _cite(first, sources), [kind, "guidance"]
+                yield _stable_id(rid, "guidance"), f"How is {name} guided, and why?", back, cited(first, sources), [kind, "guidance"]
             for alias in doc.get("aliases") or []:
                 if alias.get("kind") == "abbreviation" and not alias.get("ambiguous"):
                     yield _stable_id(rid, "abbreviation", alias["text"]), f"{alias['text']}?", [name], "", [kind, "abbreviation"]
 
 
-def write_anki(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Any = None) -> int:
+def write_anki(snap: Snapshot, path: Path, *, progress: Progress | None = None) -> int:
     """Build the deck and write the package at ``path`` atomically; return how many cards it holds."""
     import datetime as dt
 
@@ -110,11 +90,11 @@ def write_anki(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Any = 
     )
     deck = genanki.Deck(DECK_ID, DECK_NAME)
     made = list(cards(snap))
-    for done, (guid, front, back, source, tags) in enumerate(made, start=1):
+    tick = ticker(len(made), progress)
+    for guid, front, back, source, tags in made:
         fields = [html.escape(front), "<br>".join(html.escape(line) for line in back if line), html.escape(source)]
         deck.add_note(genanki.Note(model=model, fields=fields, guid=guid, tags=[t.replace(" ", "_") for t in tags]))
-        if progress is not None:
-            progress(done, len(made))
+        tick()
     moment = dt.datetime.strptime(snap.generated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).timestamp()
     with replacing(Path(path)) as tmp:
         genanki.Package(deck).write_to_file(str(tmp), timestamp=moment)

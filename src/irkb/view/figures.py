@@ -104,13 +104,17 @@ class FigureLine:
         return " · ".join(p for p in (self.rate, self.kind, self.severity, self.per) if p)
 
 
+def cited(source: str | None, source_kinds: dict[str, str], locator: str | None = None) -> str:
+    """A source as a figure names it: ``id (kind), locator``, or ``uncited``."""
+    if not source:
+        return "uncited"
+    kind = source_kinds.get(source)
+    return source + (f" ({kind})" if kind else "") + (f", {locator}" if locator else "")
+
+
 def figure_line(figure: dict[str, Any], label: str, source_kinds: dict[str, str]) -> FigureLine:
     """The figure view of one complication or outcome figure (``source_kinds``: source id -> kind)."""
-    source = figure.get("source") or ""
-    source_text = ""
-    if source:
-        kind = source_kinds.get(source)
-        source_text = source + (f" ({kind})" if kind else "") + (f", {figure['locator']}" if figure.get("locator") else "")
+    source_text = cited(figure.get("source"), source_kinds, figure.get("locator"))
     severity = figure.get("severity") or ""
     if severity and figure.get("severity_scale") and figure["severity_scale"] != "unspecified":
         severity += f" ({figure['severity_scale']})"
@@ -122,7 +126,7 @@ def figure_line(figure: dict[str, Any], label: str, source_kinds: dict[str, str]
         severity=severity,
         per=PER_LABEL.get(figure.get("per") or "", ""),
         population=figure.get("population") or "",
-        source=source_text or "uncited",
+        source=source_text,
         raw=figure,
     )
 
