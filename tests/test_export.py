@@ -233,7 +233,7 @@ def test_sqlite_normalised_tables_round_trip(run: Run, tmp_path: Path) -> None:
     assert ct["ionising_radiation"] == 1 and ct["speed"] == "step-by-step"
     # link tables
     guidance = {tuple(r) for r in db.execute("SELECT procedure_id, modality_id, role, phases FROM procedure_modalities WHERE procedure_id = 'vertebroplasty'")}
-    assert guidance == {("vertebroplasty", "fluoroscopy", "primary", '["targeting", "monitoring"]'), ("vertebroplasty", "ct", "adjunct", '["planning"]')}
+    assert guidance == {("vertebroplasty", "fluoroscopy", "primary", '["targeting","monitoring"]'), ("vertebroplasty", "ct", "adjunct", '["planning"]')}
     figure = db.execute(
         "SELECT severity, severity_scale, percent, low, high, interval, rate_kind, population, source_id, locator "
         "FROM complication_figures WHERE procedure_id = 'ct-lung-biopsy' AND complication_id = 'pneumothorax'"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .. import jsonio
 from ..errors import Problem
 from ..ingest.limits import Limits
 from ..kinds import BY_NAME, KINDS
@@ -130,7 +130,7 @@ class Catalog:
         """The record's canonical document (every field, JSON types, canonical order)."""
         key = (kind, rid)
         if key not in self._docs:
-            self._docs[key] = json.loads(self.doc_text(kind, rid))
+            self._docs[key] = jsonio.loads(self.doc_text(kind, rid))
         return self._docs[key]
 
     def doc_texts(self, kind: str, ids: Sequence[str] | None = None) -> list[str]:
@@ -147,7 +147,7 @@ class Catalog:
 
     def docs(self, kind: str, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Documents of one kind (every record by id, or the ids given, in that order)."""
-        return [json.loads(t) for t in self.doc_texts(kind, ids)]
+        return [jsonio.loads(t) for t in self.doc_texts(kind, ids)]
 
     def names(self, kind: str) -> dict[str, str]:
         """Display name (name, or a source's title) of every record of one kind."""
@@ -186,21 +186,21 @@ class Catalog:
         """Problems found in single files (syntax, types, fields, ids), with data-directory paths."""
         out = []
         for (text,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
-            out += [Problem(**p) for p in json.loads(text)]
+            out += [Problem(**p) for p in jsonio.loads(text)]
         return out
 
     def skipped_files(self) -> list[str]:
         """Paths of files whose record is not served: errors in the file, or an id another file claims too."""
         row = self.db.execute("SELECT value FROM derived WHERE key = 'skipped'").fetchone()
         if row is not None:
-            return list(json.loads(row[0]))
+            return list(jsonio.loads(row[0]))
         rows = self.db.execute(
             "SELECT path FROM files f WHERE errors > 0"
             " OR (record_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM keys k WHERE k.kind = f.kind AND k.id = f.record_id)) ORDER BY path"
         )
         paths = [r[0] for r in rows]
         with contextlib.suppress(sqlite3.DatabaseError), self.db.transaction():  # kept until a file changes
-            self.db.execute("INSERT OR REPLACE INTO derived(key, value) VALUES ('skipped', ?)", (json.dumps(paths),))
+            self.db.execute("INSERT OR REPLACE INTO derived(key, value) VALUES ('skipped', ?)", (jsonio.dumps(paths, indent=False),))
         return paths
 
     def citing(self, source_id: str) -> list[str]:
@@ -212,13 +212,13 @@ class Catalog:
         key = f"integrity:{today.isoformat()}"
         row = self.db.execute("SELECT value FROM derived WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            return [Problem(**p) for p in json.loads(row[0])]
+            return [Problem(**p) for p in jsonio.loads(row[0])]
         from .integrity import check
 
         problems = check(self, self.locate, suggest, today)
         with contextlib.suppress(sqlite3.DatabaseError), self.db.transaction():
             self.db.execute("DELETE FROM derived WHERE key LIKE 'integrity:%'")
-            self.db.execute("INSERT OR REPLACE INTO derived(key, value) VALUES (?, ?)", (key, json.dumps([p.to_dict() for p in problems])))
+            self.db.execute("INSERT OR REPLACE INTO derived(key, value) VALUES (?, ?)", (key, jsonio.dumps([p.to_dict() for p in problems], indent=False)))
         return problems
 
     def locate(self, rel: str, loc: Sequence[str | int], at_key: bool = False) -> tuple[int, int]:

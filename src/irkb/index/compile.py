@@ -5,10 +5,10 @@ out); reading the result needs neither the YAML parser nor pydantic.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from .. import jsonio
 from ..vocab import normalise
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -78,7 +78,7 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
         "problems": [p.to_dict() for p in loaded.problems],
         "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],
         "id": record.id if record is not None else None,  # claimed even when the file has errors
-        "doc": json.dumps(doc, indent=2, ensure_ascii=False) if doc is not None else None,
+        "doc": jsonio.dumps(doc) if doc is not None else None,
         "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
     }
 

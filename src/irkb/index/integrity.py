@@ -8,12 +8,12 @@ missing id, and a message names at most a few of the records it concerns.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .. import jsonio
 from ..errors import Problem, dotted
 from ..kinds import folder
 from .compile import lookup_keys
@@ -53,7 +53,7 @@ def facts(catalog: Catalog) -> Iterator[RecordFacts]:
             return
         for rowid, kind, rid, path, text, refs in rows:
             last = rowid
-            doc = json.loads(text)
+            doc = jsonio.loads(text)
             yield RecordFacts(kind, rid, path, [k[:3] for k in lookup_keys(doc)], refs, doc["last_reviewed"], doc.get("doi"))
 
 
@@ -78,7 +78,7 @@ def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[
     cited: set[str] = set()
     hints: dict[tuple[str, str], str] = {}
     for r in records:
-        for target_kind, target, loc in json.loads(r.refs):
+        for target_kind, target, loc in jsonio.loads(r.refs):
             if target_kind == "source":
                 cited.add(target)
             if target in ids[target_kind]:

@@ -10,7 +10,6 @@ the files were read in, on a cold build or a warm one: the same files give the s
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any, NamedTuple
 
+from .. import jsonio
 from ..errors import Problem
 from ..ingest.files import IGNORED_NAMES
 from ..ingest.limits import Limits
@@ -165,7 +165,7 @@ def _skip(db: Connection, stat: FileStat, limit: int) -> None:
     )
     db.execute(
         "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, over_limit, errors) VALUES (?,?,?,?,?,?,?,?,1,1)",
-        (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, json.dumps([problem.to_dict()]), "[]"),
+        (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, jsonio.dumps([problem.to_dict()], indent=False), "[]"),
     )
 
 
@@ -181,8 +181,8 @@ def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set
             stat.mtime_ns,
             result["sha256"],
             result["id"],
-            json.dumps(result["problems"]),
-            json.dumps(result["refs"]),
+            jsonio.dumps(result["problems"], indent=False),
+            jsonio.dumps(result["refs"], indent=False),
             sum(p["level"] == "error" for p in result["problems"]),
         ),
     )
@@ -191,7 +191,7 @@ def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set
     if result["doc"] is not None:
         db.execute("INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)", (stat.rel, stat.kind, result["id"], result["doc"]))
         if len(fresh) < FRESH_MAX:
-            fresh[(stat.kind, result["id"])] = json.loads(result["doc"])
+            fresh[(stat.kind, result["id"])] = jsonio.loads(result["doc"])
 
 
 def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -210,10 +210,12 @@ def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[s
         found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)) if claims == 1 else []
         if not found:
             continue  # no valid file, or an id claimed twice: published by neither (validate names both)
-        doc = fresh.pop((kind, rid), None) or json.loads(found[0][0])
+        doc = fresh.pop((kind, rid), None) or jsonio.loads(found[0][0])
         for table, new in record_rows(kind, doc).items():
             rows.setdefault(table, []).extend(new)
-        rows.setdefault("keys", []).extend((key, kind, rid, int(ambiguous), json.dumps(loc), text) for key, ambiguous, loc, text in lookup_keys(doc))
+        rows.setdefault("keys", []).extend(
+            (key, kind, rid, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)
+        )
         rows.setdefault("search", []).append((kind, rid, *search_document(doc).values()))
         if len(rows["keys"]) >= BATCH * 8:
             _flush(db, rows)

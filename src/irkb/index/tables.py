@@ -13,9 +13,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import jsonio
 from ..kinds import BY_NAME, KINDS
 
 RATE = ("percent", "low", "high", "numerator", "denominator", "interval")
@@ -116,7 +116,7 @@ def schema_sql() -> str:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return jsonio.dumps(value, indent=False)
     if isinstance(value, bool):
         return int(value)
     return value
@@ -182,7 +182,8 @@ def record_rows(kind: str, doc: dict[str, Any]) -> dict[str, list[tuple[Any, ...
         ]
     if kind == "procedure":
         out["procedure_modalities"] = [
-            (rid, i, g["modality"], g["role"], json.dumps(g.get("phases") or []), g.get("note")) for i, g in enumerate(doc.get("guidance") or [])
+            (rid, i, g["modality"], g["role"], jsonio.dumps(g.get("phases") or [], indent=False), g.get("note"))
+            for i, g in enumerate(doc.get("guidance") or [])
         ]
         out["procedure_access_routes"] = [(rid, i, r) for i, r in enumerate(doc.get("access_routes") or [])]
         out["outcome_figures"] = [(rid, i, f["measure"], *_figure_cells(f)) for i, f in enumerate(doc.get("outcomes") or [])]

@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from .. import jsonio
 from ..text import md, one_line
 from ..vocab import Format
 
@@ -24,7 +24,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 def to_json(value: Any, indent: int | None = 2) -> str:
     """Deterministic JSON text (UTF-8 kept as is)."""
-    return json.dumps(value, indent=indent, ensure_ascii=False)
+    return jsonio.dumps(value, indent=indent is not None)
 
 
 def csv_cell(value: Any) -> str:
@@ -36,8 +36,8 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return jsonio.dumps(value, indent=False)
+    return jsonio.dumps(value, indent=False, text_fallback=True)
 
 
 def csv_text(rows: Sequence[dict[str, Any]], header: Sequence[str]) -> str:
@@ -57,7 +57,7 @@ def read_csv_cell(text: str, json_cell: bool) -> Any:
     if text == "":
         return None
     if json_cell:
-        return json.loads(text)
+        return jsonio.loads(text)
     return text[1:] if text.startswith("'") else text
 
 
@@ -78,7 +78,7 @@ def yaml_text(value: Any) -> str:
 def docs_json(texts: Sequence[str]) -> str:
     """A JSON array from records already serialised with indent 2 (as the catalog stores them).
 
-    Equal to ``json.dumps(list_of_records, indent=2)``, without parsing the records again.
+    Equal to ``jsonio.dumps(list_of_records)``, without parsing the records again.
     """
     if not texts:
         return "[]\n"

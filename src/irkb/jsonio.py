@@ -1,0 +1,37 @@
+"""JSON text, written one way everywhere: UTF-8 kept as is, indented with two spaces or compact.
+
+orjson writes it (a tenth of the time of the standard library's indented encoder, which is pure
+Python). Its indented output is what ``json.dumps(value, indent=2, ensure_ascii=False)`` gives,
+except that a float's exponent has no padding zero (``1e-7``, not ``1e-07``); the compact form has
+no spaces after ``,`` and ``:``. Integers must fit in 64 bits, which the YAML loader already
+requires of every number in the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+_INDENTED = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+_COMPACT = orjson.OPT_NON_STR_KEYS
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, tuple):  # named tuples included, as the standard library writes them
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _text(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else str(value)
+
+
+def dumps(value: Any, *, indent: bool = True, text_fallback: bool = False) -> str:
+    """``value`` as JSON text; with ``text_fallback`` a value JSON has no form for is written as its ``str``."""
+    return orjson.dumps(value, default=_text if text_fallback else _tuples, option=_INDENTED if indent else _COMPACT).decode()
+
+
+def loads(text: str | bytes) -> Any:
+    """The value of one JSON text."""
+    return orjson.loads(text)
