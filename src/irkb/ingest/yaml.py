@@ -183,11 +183,14 @@ class _Fallback(Exception):
 _NO_KEY = object()
 
 
-_TAGS: dict[str, Any] = {}  # plain scalar text -> resolved tag (it depends on the text alone)
+_PLAIN: dict[str, Any] = {}
+"""Plain scalar text -> its value as the YAML 1.2 resolver types it (a string, a number, a boolean,
+null, a date). The value depends on the text alone and is immutable, so one table serves every
+file; long text is not kept (it rarely comes twice), and the table stops growing at ``_PLAIN_MAX``."""
 
-
-_STR = "tag:yaml.org,2002:str"
-
+_TEXT = object()  # not in _PLAIN
+_PLAIN_MAX = 65536
+_SHORT = 80
 
 _CONSTRUCTOR: Any = None
 
@@ -203,23 +206,16 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     file is parsed once instead of twice. Plain scalars are typed by ruamel's own YAML 1.2
     resolver and built by ruamel's own constructor methods (with irkb's strict dates and
     numbers), so values are exactly what ``parse_yaml`` gives; duplicate keys are refused like
-    ruamel refuses them. Whatever is unusual — a syntax error, several documents, a merge key, a
-    complex key — returns ``fallback`` and takes the old two-step route, whose messages are known.
+    ruamel refuses them. Whatever is unusual — a syntax error, several documents, an anchor, a
+    merge key, a complex key — returns ``fallback`` and takes the old two-step route, whose
+    messages are known.
     """
     global _CONSTRUCTOR, _RESOLVER
     try:
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C extension
         return "fallback", None
-    from ruamel.yaml.events import (
-        AliasEvent,
-        DocumentStartEvent,
-        MappingEndEvent,
-        MappingStartEvent,
-        ScalarEvent,
-        SequenceEndEvent,
-        SequenceStartEvent,
-    )
+    from ruamel.yaml.events import DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent
     from ruamel.yaml.nodes import ScalarNode
 
     if _CONSTRUCTOR is None:
@@ -229,46 +225,72 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         holder = types.SimpleNamespace()  # what ruamel's constructor asks its loader for
         _RESOLVER = holder._resolver = yaml.Resolver(loadumper=holder)
         _CONSTRUCTOR = yaml.Constructor(loader=holder)
-    stack: list[list[Any]] = []  # [container, pending key]
+    plain = _PLAIN
+    stack: list[Any] = []  # open containers
+    keys: list[Any] = []  # per open container: the key waiting for its value, or _NO_KEY
     root: Any = None
     documents = 0
     parser = CParser(text)
     try:
         while parser.check_event():
             event = parser.get_event()
-            if getattr(event, "anchor", None) is not None:
-                return "fallback", None  # anchors are rare in records: ruamel's composer judges them
-            if isinstance(event, ScalarEvent):
+            cls = type(event)
+            if cls is ScalarEvent:
+                if event.anchor is not None:
+                    return "fallback", None  # anchors are rare in records: ruamel's composer judges them
                 if event.tag is not None:
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
-                if event.value == "<<" and event.implicit[0]:
-                    return "refused", ("yaml-merge", event.start_mark.line + 1, event.start_mark.column + 1)
+                value = event.value
                 if event.implicit[0]:
-                    tag = _TAGS.get(event.value)
-                    if tag is None:
-                        tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
-                        if len(_TAGS) < 65536:
-                            _TAGS[event.value] = tag
-                    value = event.value if tag == _STR else _scalar(tag, event, ScalarNode)
-                else:
-                    value = event.value
-                root = _place(stack, value, event, root)
-            elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                    known = plain.get(value, _TEXT)
+                    if known is not _TEXT:
+                        value = known
+                    elif value == "<<":
+                        return "refused", ("yaml-merge", event.start_mark.line + 1, event.start_mark.column + 1)
+                    else:
+                        value = _typed(value, event, ScalarNode)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.anchor is not None:
+                    return "fallback", None
                 if event.tag is not None:
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
-                if len(stack) + 1 > max_depth:
+                if len(stack) >= max_depth:
                     return "refused", ("too-deep", event.start_mark.line + 1, event.start_mark.column + 1)
-                container: Any = {} if isinstance(event, MappingStartEvent) else []
-                root = _place(stack, container, event, root)
-                stack.append([container, _NO_KEY])
-            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                value = {} if cls is MappingStartEvent else []
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 stack.pop()
-            elif isinstance(event, AliasEvent):
-                return "refused", ("yaml-alias", event.start_mark.line + 1, event.start_mark.column + 1)
-            elif isinstance(event, DocumentStartEvent):
+                keys.pop()
+                continue
+            elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     return "fallback", None
+                continue
+            elif cls.__name__ == "AliasEvent":
+                return "fallback", None  # the guard refuses it, with its message
+            else:
+                continue
+            # put the value in the open collection, or make it the document
+            if not stack:
+                root = value
+            else:
+                container = stack[-1]
+                if type(container) is list:
+                    container.append(value)
+                else:
+                    key = keys[-1]
+                    if key is _NO_KEY:
+                        if type(value) is dict or type(value) is list:
+                            return "fallback", None  # a complex key: ruamel decides what to say about it
+                        keys[-1] = value
+                    else:
+                        if key in container:
+                            return "fallback", None  # a duplicate key: ruamel's message and position
+                        container[key] = value
+                        keys[-1] = _NO_KEY
+            if cls is not ScalarEvent:
+                stack.append(value)
+                keys.append(_NO_KEY)
     except _Fallback:
         return "fallback", None
     except Exception:
@@ -278,49 +300,26 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     return "ok", root
 
 
-def _scalar(tag: Any, event: Any, node_type: Any) -> Any:
+def _typed(value: str, event: Any, node_type: Any) -> Any:
+    """A plain scalar's value as the YAML 1.2 resolver and irkb's strict constructor make it."""
+    tag = _RESOLVER.resolve(node_type, value, (True, False))
     name = str(tag)
     if name == "tag:yaml.org,2002:str":
-        return event.value
+        if len(value) <= _SHORT and len(_PLAIN) < _PLAIN_MAX:
+            _PLAIN[value] = value
+        return value
     if name == "tag:yaml.org,2002:merge":
         raise _Fallback
-    node = node_type(tag, event.value, event.start_mark, event.end_mark, event.style)
+    node = node_type(tag, value, event.start_mark, event.end_mark, event.style)
     try:
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+        built = _CONSTRUCTOR.construct_object(node, deep=True)
     finally:
         # ruamel remembers every node it built until its document ends; ours never does, and
         # the nodes hold the parser's marks: forget each one (memory stays flat over 10,000 files).
         _CONSTRUCTOR.constructed_objects.pop(node, None)
-
-
-def _place(stack: list[list[Any]], value: Any, event: Any, root: Any) -> Any:
-    """Put a built value in the open collection (or make it the document); return the root."""
-    if not stack:
-        return value
-    frame = stack[-1]
-    container = frame[0]
-    if isinstance(container, list):
-        container.append(value)
-    elif frame[1] is _NO_KEY:
-        if isinstance(value, (dict, list)):
-            raise _Fallback  # a complex key: ruamel decides what to say about it
-        frame[1] = (value, event.start_mark)
-    else:
-        key, mark = frame[1]
-        if key in container:
-            raise _DuplicateKey(key, mark)
-        container[key] = value
-        frame[1] = _NO_KEY
-    return root
-
-
-class _DuplicateKey(_Fallback):
-    """A key written twice: the known route reports it (ruamel's message and position)."""
-
-    def __init__(self, key: Any, mark: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.mark = mark
+    if len(_PLAIN) < _PLAIN_MAX:
+        _PLAIN[value] = built  # only reached when the value was built without error
+    return built
 
 
 # code -> (message, hint) of the constructs ``guard`` refuses.
