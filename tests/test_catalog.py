@@ -71,6 +71,45 @@ def test_a_duplicate_id_serves_neither_file_cold_or_warm(kb_dir: Path, monkeypat
     assert not any(p.code == "duplicate-id" for p in kb.problems)
 
 
+def _public_tables(catalog: Catalog) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every public table and of the lookup keys and search index, in a stable order."""
+    from irkb.index.tables import LINK_TABLES
+    from irkb.kinds import KINDS
+
+    tables = [k.key for k in KINDS] + list(LINK_TABLES)
+    out = {t: sorted(map(tuple, catalog.db.execute(f"SELECT * FROM [{t}]")), key=repr) for t in tables}
+    out["keys"] = sorted(map(tuple, catalog.db.execute("SELECT * FROM keys")), key=repr)
+    out["search"] = sorted(map(tuple, catalog.db.execute("SELECT r.kind, r.id, f.names FROM search_rows r JOIN search_fts f ON f.rowid = r.rowid")), key=repr)
+    return out
+
+
+def test_a_warm_catalog_equals_a_cold_one_after_every_kind_of_edit(kb_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Edits, duplicates with and without errors, fixes and removals, each applied to a warm catalog,
+    leave exactly the rows a cold build of the same files has."""
+    tips = (kb_dir / "procedures" / "tips.yaml").read_text()
+    twin = kb_dir / "procedures" / "zz-tips.yaml"  # sorts after tips.yaml: read second
+    steps = [
+        lambda: twin.write_text(tips),  # claims 'tips' too (its id does not match its name: an error)
+        lambda: twin.write_text(tips.replace("category:", "categroy:")),  # not a record at all: claims nothing
+        lambda: twin.write_text(tips.replace("name: Transjugular", "name: Twin transjugular")),  # claims it again
+        lambda: twin.unlink(),  # the original is the only claimant again
+        lambda: (kb_dir / "procedures" / "kyphoplasty.yaml").unlink(),
+        lambda: (kb_dir / "procedures" / "tips.yaml").write_text(tips.replace("name: Transjugular", "name: Edited transjugular")),
+    ]
+    Catalog.open(kb_dir)
+    for number, step in enumerate(steps):
+        step()
+        for path in (kb_dir / "procedures").glob("*.yaml"):
+            _bump(path)
+        monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "warm"))
+        warm = _public_tables(Catalog.open(kb_dir))
+        monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / f"cold-{number}"))
+        cold = _public_tables(Catalog.open(kb_dir))
+        assert warm == cold, f"step {number}"
+        published = {r[0] for r in warm["procedures"]}
+        assert ("tips" in published) == (number in (1, 3, 4, 5)), f"step {number}"
+
+
 def test_records_with_errors_are_not_served(kb_dir: Path) -> None:
     tips = kb_dir / "procedures" / "tips.yaml"
     tips.write_text(tips.read_text().replace("id: tips", "id: tipss"))  # id-mismatch: an error in the file

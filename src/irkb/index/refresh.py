@@ -28,7 +28,6 @@ from .tables import delete_sql, insert_sql, record_rows
 
 PARALLEL_FROM = 400  # files: below this, worker processes cost more than they save
 BATCH = 256
-FRESH_MAX = 1000  # parsed documents kept for publishing; beyond, they are read back (memory stays flat)
 
 Progress = Callable[[int, int], None]
 
@@ -113,10 +112,12 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) ->
             if stat.rel in over:
                 _skip(db, stat, limit)
         compile_these = [f for f in todo if f.rel not in over]
-        fresh: dict[tuple[str, str], dict[str, Any]] = {}
+        publisher = _Publisher(db, affected)
         for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
-            _store(db, stat, result, affected, fresh)
-        _publish(db, affected, fresh)
+            _store(db, stat, result, affected)
+            if result["doc"] is not None:
+                publisher.add(stat.kind, result["id"], jsonio.loads(result["doc"]))
+        publisher.settle()
         db.execute("DELETE FROM derived")
     return len(todo)
 
@@ -169,9 +170,8 @@ def _skip(db: Connection, stat: FileStat, limit: int) -> None:
     )
 
 
-def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set[tuple[str, str]], fresh: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Keep one compiled file: its stat, problems and references, and its document when valid
-    (also parsed into ``fresh``, so publishing does not read it back)."""
+def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set[tuple[str, str]]) -> None:
+    """Keep one compiled file: its stat, problems and references, and its document when valid."""
     db.execute(
         "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, errors) VALUES (?,?,?,?,?,?,?,?,?)",
         (
@@ -190,27 +190,50 @@ def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set
         affected.add((stat.kind, result["id"]))
     if result["doc"] is not None:
         db.execute("INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)", (stat.rel, stat.kind, result["id"], result["doc"]))
-        if len(fresh) < FRESH_MAX:
-            fresh[(stat.kind, result["id"])] = jsonio.loads(result["doc"])
 
 
-def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Give each affected (kind, id) its public rows when exactly one file claims it and that file is valid, else none."""
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    cold = db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0
-    for kind, rid in sorted(affected):
-        if not cold:
-            for statement in delete_sql(kind):
-                db.execute(statement, (rid,))
-            db.execute("DELETE FROM keys WHERE id = ? AND kind = ?", (rid, kind))
-            for (rowid,) in db.execute("SELECT rowid FROM search_rows WHERE id = ? AND kind = ?", (rid, kind)):
-                db.execute("DELETE FROM search_fts WHERE rowid = ?", (rowid,))
-                db.execute("DELETE FROM search_rows WHERE rowid = ?", (rowid,))
-        claims = db.execute("SELECT count(*) FROM files WHERE kind = ? AND record_id = ?", (kind, rid)).fetchone()[0]
-        found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)) if claims == 1 else []
-        if not found:
-            continue  # no valid file, or an id claimed twice: published by neither (validate names both)
-        doc = fresh.pop((kind, rid), None) or jsonio.loads(found[0][0])
+class _Publisher:
+    """Gives records their public rows: a record has them exactly when one file claims its kind and
+    id and that file is valid.
+
+    A valid document is published as soon as it is compiled (while the workers compile the rest,
+    and without keeping it: memory stays flat); ``settle`` then takes the rows back from an id
+    that turned out to be claimed twice, and publishes, from its stored document, a record whose
+    file did not change but whose claim did (its duplicate was removed or fixed).
+    """
+
+    def __init__(self, db: Connection, affected: set[tuple[str, str]]) -> None:
+        self.db, self.affected = db, affected
+        self.cold = db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0
+        self.published: set[tuple[str, str]] = set()  # given rows in this refresh
+        self.cleared: set[tuple[str, str]] = set()  # rows from before this refresh removed
+        self.rows: dict[str, list[tuple[Any, ...]]] = {}
+        for kind, rid in sorted(affected):  # what the changed and removed files published before
+            self._clear(kind, rid)
+
+    def _clear(self, kind: str, rid: str) -> None:
+        """Remove one record's public rows (none to remove on a cold build)."""
+        if self.cold or (kind, rid) in self.cleared:
+            return
+        self.cleared.add((kind, rid))
+        self._unpublish(kind, rid)
+
+    def _unpublish(self, kind: str, rid: str) -> None:
+        db = self.db
+        for statement in delete_sql(kind):
+            db.execute(statement, (rid,))
+        db.execute("DELETE FROM keys WHERE id = ? AND kind = ?", (rid, kind))
+        for (rowid,) in db.execute("SELECT rowid FROM search_rows WHERE id = ? AND kind = ?", (rid, kind)):
+            db.execute("DELETE FROM search_fts WHERE rowid = ?", (rowid,))
+            db.execute("DELETE FROM search_rows WHERE rowid = ?", (rowid,))
+
+    def add(self, kind: str, rid: str, doc: dict[str, Any]) -> None:
+        """A valid document just compiled: publish it, unless this refresh already published its id."""
+        if (kind, rid) in self.published:
+            return  # a second valid claim: ``settle`` takes the first one's rows back
+        self._clear(kind, rid)
+        self.published.add((kind, rid))
+        rows = self.rows
         for table, new in record_rows(kind, doc).items():
             rows.setdefault(table, []).extend(new)
         rows.setdefault("keys", []).extend(
@@ -218,8 +241,23 @@ def _publish(db: Connection, affected: set[tuple[str, str]], fresh: dict[tuple[s
         )
         rows.setdefault("search", []).append((kind, rid, *search_document(doc).values()))
         if len(rows["keys"]) >= BATCH * 8:
-            _flush(db, rows)
-    _flush(db, rows)
+            _flush(self.db, rows)
+
+    def settle(self) -> None:
+        """Make every affected record's rows follow its claims, now that every file is stored."""
+        _flush(self.db, self.rows)
+        db = self.db
+        for kind, rid in sorted(self.affected):
+            claims = db.execute("SELECT count(*) FROM files WHERE kind = ? AND record_id = ?", (kind, rid)).fetchone()[0]
+            if (kind, rid) in self.published:
+                if claims != 1:  # claimed twice: published by neither file (validate names both)
+                    self._unpublish(kind, rid)
+                continue
+            self._clear(kind, rid)  # e.g. a file with errors now claims an id a valid file published
+            found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)).fetchall() if claims == 1 else []
+            if found:  # an unchanged valid file, now the only one claiming its id
+                self.add(kind, rid, jsonio.loads(found[0][0]))
+        _flush(db, self.rows)
 
 
 def _flush(db: Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
