@@ -32,7 +32,7 @@ CREATE INDEX IF NOT EXISTS keys_id ON keys(id);
 CREATE TABLE IF NOT EXISTS search_rows(rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS search_rows_id ON search_rows(id);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(names, summary, indications, contraindications, pearls, pitfalls, notes, more,
-    tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+    tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS search_terms USING fts5vocab(search_fts, 'row');
 CREATE TABLE IF NOT EXISTS derived(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
