@@ -11,11 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-_INDENTED = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-_COMPACT = orjson.OPT_NON_STR_KEYS
-
 
 def _tuples(value: Any) -> Any:
     if isinstance(value, tuple):  # named tuples included, as the standard library writes them
@@ -29,9 +24,14 @@ def _text(value: Any) -> Any:
 
 def dumps(value: Any, *, indent: bool = True, text_fallback: bool = False) -> str:
     """``value`` as JSON text; with ``text_fallback`` a value JSON has no form for is written as its ``str``."""
-    return orjson.dumps(value, default=_text if text_fallback else _tuples, option=_INDENTED if indent else _COMPACT).decode()
+    import orjson  # here, not at the top: loading it takes longer than a whole warm query on small data
+
+    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(value, default=_text if text_fallback else _tuples, option=option).decode()
 
 
 def loads(text: str | bytes) -> Any:
     """The value of one JSON text."""
+    import orjson
+
     return orjson.loads(text)
