@@ -249,3 +249,18 @@ def test_pool_workers_compile_a_cold_build(kb_dir: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(refresh_module, "PARALLEL_FROM", 2)
     kb = load(kb_dir)
     assert len(kb.procedures) == 9 and [p.format() for p in kb.errors] == []
+
+
+def test_an_alias_colliding_with_a_record_claimed_twice_is_still_found(kb_dir: Path, run: Run) -> None:
+    """tips.yaml is valid but not served (another file claims its id); an alias equal to its name
+    still collides, as it would if tips were served."""
+    (kb_dir / "procedures" / "aa-tips.yaml").write_text((kb_dir / "procedures" / "tips.yaml").read_text())
+    kypho = kb_dir / "procedures" / "kyphoplasty.yaml"
+    kypho.write_text(
+        kypho.read_text().replace(
+            "aliases: [{text: BKP, kind: abbreviation}]", "aliases: [{text: BKP, kind: abbreviation}, {text: transjugular intrahepatic portosystemic shunt}]"
+        )
+    )
+    out = run("--data-dir", str(kb_dir), "validate").stdout
+    collisions = [line for line in out.splitlines() if "alias-collision" in line]
+    assert len(collisions) == 1 and "kyphoplasty.yaml:3:" in collisions[0] and "procedure tips" in collisions[0], out

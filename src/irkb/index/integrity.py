@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import jsonio
@@ -28,33 +27,20 @@ Loc = Sequence[str | int]
 Locator = Callable[[str, Loc, bool], tuple[int, int]]
 
 
-@dataclass(frozen=True)
-class RecordFacts:
-    """What the cross-record checks need to know of one valid record."""
-
-    kind: str
-    id: str
-    path: str
-    keys: Sequence[tuple[str, bool, Loc]]  # (normalised key, ambiguous, loc)
-    refs: str  # [(target kind, target id, loc)] as JSON text, parsed one record at a time
-    last_reviewed: str
-    doi: str | None = None
-
-
-def facts(catalog: Catalog) -> Iterator[RecordFacts]:
-    """The facts of every valid file's record (duplicates included), one document at a time."""
+def _documents(catalog: Catalog) -> Iterator[tuple[str, str, str, str, str]]:
+    """(kind, id, path, document JSON, references JSON) of every valid file (duplicates included),
+    a page at a time: memory stays flat however many there are."""
     last = 0
-    while True:  # a page of documents at a time: memory stays flat however many there are
+    while True:
         rows = catalog.execute(
             "SELECT d.rowid, d.kind, d.id, d.path, d.json, f.refs FROM documents d JOIN files f ON f.path = d.path WHERE d.rowid > ? ORDER BY d.rowid LIMIT 500",
             (last,),
         )
         if not rows:
             return
-        for rowid, kind, rid, path, text, refs in rows:
-            last = rowid
-            doc = jsonio.loads(text)
-            yield RecordFacts(kind, rid, path, [k[:3] for k in lookup_keys(doc)], refs, doc["last_reviewed"], doc.get("doi"))
+        for row in rows:
+            last = row[0]
+            yield row[1:]
 
 
 def named(ids: Sequence[str]) -> str:
@@ -65,25 +51,28 @@ def named(ids: Sequence[str]) -> str:
 
 
 def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[str]], today: dt.date) -> list[Problem]:
-    """Every cross-record problem in the catalog (each located with ``locate``)."""
-    records = list(facts(catalog))
-    ids: dict[str, set[str]] = defaultdict(set)
-    for r in records:
-        ids[r.kind].add(r.id)
+    """Every cross-record problem in the catalog (each located with ``locate``).
+
+    One pass over the documents, none of them kept; what must be compared across records is read
+    from the catalog's own tables (claimed ids from ``files``, names and aliases from ``keys``).
+    """
     # A record whose own file has an error still exists for the records that refer to it: its
     # problems are reported on its file, not cascaded as "no source ..." on every record citing it.
+    ids: dict[str, set[str]] = defaultdict(set)
     for kind, rid, path in catalog.execute("SELECT kind, record_id, path FROM files"):
         ids[kind].add(rid or path.rsplit("/", 1)[-1].removesuffix(".yaml"))
-    problems = _duplicate_ids(catalog, locate)
+    problems, claimed_twice = _duplicate_ids(catalog, locate)
     cited: set[str] = set()
     hints: dict[tuple[str, str], str] = {}
-    for r in records:
-        for target_kind, target, loc in jsonio.loads(r.refs):
+    sources: list[tuple[str, str, str | None]] = []  # (id, path, DOI)
+    unpublished: list[tuple[str, str, str, str, bool, Loc]] = []  # names and aliases the keys table lacks
+    for kind, rid, path, text, refs in _documents(catalog):
+        for target_kind, target, loc in jsonio.loads(refs):
             if target_kind == "source":
                 cited.add(target)
             if target in ids[target_kind]:
-                if target_kind == r.kind and target == r.id and loc and loc[0] in ("related", "family"):
-                    problems.append(Problem(r.path, *locate(r.path, loc, False), "self-reference", f"{r.kind} '{r.id}' refers to itself", "warning"))
+                if target_kind == kind and target == rid and loc and loc[0] in ("related", "family"):
+                    problems.append(Problem(path, *locate(path, loc, False), "self-reference", f"{kind} '{rid}' refers to itself", "warning"))
                 continue
             hint = hints.get((target, target_kind))
             if hint is None:  # once per distinct missing id: a file can hold 100,000 of the same one
@@ -91,16 +80,22 @@ def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[
                 hint = "did you mean " + " or ".join(f"'{s}'" for s in found) + "?" if found else f"add data/{folder(target_kind)}/{target}.yaml"
                 hints[(target, target_kind)] = hint
             problems.append(
-                Problem(r.path, *locate(r.path, loc, False), "unknown-reference", f"{dotted(tuple(loc))}: no {target_kind} with id '{target}'", "error", hint)
+                Problem(path, *locate(path, loc, False), "unknown-reference", f"{dotted(tuple(loc))}: no {target_kind} with id '{target}'", "error", hint)
             )
-        problems += _review_date(r, locate, today)
-    problems += _alias_problems(records, locate)
-    problems += _source_problems(records, cited, locate)
+        doc = jsonio.loads(text)
+        problems += _review_date(path, doc["last_reviewed"], locate, today)
+        if kind == "source":
+            sources.append((rid, path, doc.get("doi")))
+        if (kind, rid) in claimed_twice:  # valid, but published by neither file
+            unpublished += [(kind, rid, path, key, ambiguous, tuple(loc)) for key, ambiguous, loc, _ in lookup_keys(doc)]
+    problems += _alias_problems(catalog, unpublished, locate)
+    problems += _source_problems(sources, cited, locate)
     return problems
 
 
-def _duplicate_ids(catalog: Catalog, locate: Locator) -> list[Problem]:
-    """Every file whose id another file claims too (valid or not): neither record is served."""
+def _duplicate_ids(catalog: Catalog, locate: Locator) -> tuple[list[Problem], set[tuple[str, str]]]:
+    """Every file whose id another file claims too (valid or not): neither record is served.
+    Also the (kind, id) so claimed."""
     by_id: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path, kind, rid in catalog.execute("SELECT path, kind, record_id FROM files WHERE record_id IS NOT NULL ORDER BY path"):
         by_id[(kind, rid)].append(path)
@@ -120,16 +115,16 @@ def _duplicate_ids(catalog: Catalog, locate: Locator) -> list[Problem]:
                     "give each record its own id (the file name)",
                 )
             )
-    return problems
+    return problems, {key for key, same in by_id.items() if len(same) > 1}
 
 
-def _review_date(r: RecordFacts, locate: Locator, today: dt.date) -> list[Problem]:
-    reviewed = dt.date.fromisoformat(r.last_reviewed)
+def _review_date(path: str, last_reviewed: str, locate: Locator, today: dt.date) -> list[Problem]:
+    reviewed = dt.date.fromisoformat(last_reviewed)
     if reviewed > today:
         return [
             Problem(
-                r.path,
-                *locate(r.path, ["last_reviewed"], False),
+                path,
+                *locate(path, ["last_reviewed"], False),
                 "review-date-in-future",
                 f"last_reviewed {reviewed} is in the future",
                 "error",
@@ -139,8 +134,8 @@ def _review_date(r: RecordFacts, locate: Locator, today: dt.date) -> list[Proble
     if (today - reviewed).days > STALE_AFTER_DAYS:
         return [
             Problem(
-                r.path,
-                *locate(r.path, ["last_reviewed"], False),
+                path,
+                *locate(path, ["last_reviewed"], False),
                 "review-stale",
                 f"last reviewed {reviewed}, more than three years ago",
                 "warning",
@@ -150,25 +145,32 @@ def _review_date(r: RecordFacts, locate: Locator, today: dt.date) -> list[Proble
     return []
 
 
-def _alias_problems(records: Sequence[RecordFacts], locate: Locator) -> list[Problem]:
+def _alias_problems(catalog: Catalog, unpublished: list[tuple[str, str, str, str, bool, Loc]], locate: Locator) -> list[Problem]:
+    """An alias that is another record's id, name or alias (unless marked ambiguous)."""
+    owners: dict[tuple[str, str], list[tuple[str, str, bool, Loc]]] = defaultdict(list)  # (kind, key) -> (id, path, ambiguous, loc)
+    for kind, rid, path, key, ambiguous, loc in unpublished:
+        owners[(kind, key)].append((rid, path, ambiguous, loc))
+    shared = {(kind, key) for kind, key in catalog.execute("SELECT kind, key FROM keys GROUP BY kind, key HAVING count(DISTINCT id) > 1")}
+    for kind, key in sorted(shared | set(owners)):
+        rows = catalog.execute(
+            "SELECT k.id, f.path, k.ambiguous, k.loc FROM keys k JOIN files f ON f.record_id = k.id AND f.kind = k.kind WHERE k.key = ? AND k.kind = ?",
+            (key, kind),
+        )
+        owners[(kind, key)] += [(rid, path, bool(ambiguous), tuple(jsonio.loads(loc))) for rid, path, ambiguous, loc in rows]
     problems: list[Problem] = []
-    owners: dict[tuple[str, str], list[tuple[RecordFacts, bool, Loc]]] = defaultdict(list)
-    for r in records:
-        for key, ambiguous, loc in r.keys:
-            owners[(r.kind, key)].append((r, ambiguous, loc))
     for (kind, key), entries in owners.items():
-        owner_ids = {e[0].id for e in entries}
+        owner_ids = {e[0] for e in entries}
         if len(owner_ids) < 2:
             continue
-        for r, ambiguous, loc in entries:
+        for rid, path, ambiguous, loc in entries:
             if ambiguous or not loc or loc[0] != "aliases":
                 continue
             problems.append(
                 Problem(
-                    r.path,
-                    *locate(r.path, loc, False),
+                    path,
+                    *locate(path, loc, False),
                     "alias-collision",
-                    f"alias '{key}' is also used by {kind} {named(list(owner_ids - {r.id}))}",
+                    f"alias '{key}' is also used by {kind} {named(list(owner_ids - {rid}))}",
                     "error",
                     "mark it 'ambiguous: true' on every record that shares it, or remove it",
                 )
@@ -176,35 +178,34 @@ def _alias_problems(records: Sequence[RecordFacts], locate: Locator) -> list[Pro
     return problems
 
 
-def _source_problems(records: Sequence[RecordFacts], cited: set[str], locate: Locator) -> list[Problem]:
+def _source_problems(sources: list[tuple[str, str, str | None]], cited: set[str], locate: Locator) -> list[Problem]:
     problems: list[Problem] = []
-    by_doi: dict[str, list[RecordFacts]] = defaultdict(list)
-    for r in records:
-        if r.kind != "source":
-            continue
-        if r.doi:
-            by_doi[r.doi.lower()].append(r)
-        if r.id not in cited:
+    by_doi: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rid, path, doi in sources:
+        if doi:
+            by_doi[doi.lower()].append((rid, path))
+        if rid not in cited:
             problems.append(
                 Problem(
-                    r.path,
-                    *locate(r.path, ["id"], False),
+                    path,
+                    *locate(path, ["id"], False),
                     "unused-source",
-                    f"source '{r.id}' is not cited by any record",
+                    f"source '{rid}' is not cited by any record",
                     "warning",
                     "cite it from a record's sources or figures, or remove it",
                 )
             )
     for doi, same in by_doi.items():
-        for r in same[1:]:
+        first = same[0][0]
+        for _, path in same[1:]:
             problems.append(
                 Problem(
-                    r.path,
-                    *locate(r.path, ["doi"], False),
+                    path,
+                    *locate(path, ["doi"], False),
                     "duplicate-doi",
-                    f"DOI {doi} is also the DOI of source '{same[0].id}'",
+                    f"DOI {doi} is also the DOI of source '{first}'",
                     "warning",
-                    f"cite '{same[0].id}' instead and remove this record",
+                    f"cite '{first}' instead and remove this record",
                 )
             )
     return problems
