@@ -19,7 +19,13 @@ from .. import __version__
 CACHE_FORMAT = "6"
 APPLICATION_ID = 0x49524B42  # 'IRKB': PRAGMA application_id of every catalog irkb writes
 # The libraries whose behaviour decides what a record compiles to: a new version rebuilds the catalog.
-LIBRARIES = (("pydantic", "version.py"), ("pydantic_core", "__init__.py"), ("ruamel", "yaml/__init__.py"), ("rapidfuzz", "__init__.py"))
+LIBRARIES = (
+    ("pydantic", "version.py"),
+    ("pydantic_core", "__init__.py"),
+    ("ruamel", "yaml/__init__.py"),
+    ("rapidfuzz", "__init__.py"),
+    ("orjson", "__init__.py"),  # writes the stored JSON text
+)
 
 
 def cache_root() -> Path | None:
