@@ -411,3 +411,26 @@ def test_json_export_round_trips_through_jq(tmp_path: Path) -> None:
     listed = subprocess.run([*irkb, "list", "--modality", "ct", "--no-live", "-f", "json"], check=True, capture_output=True, text=True).stdout
     ids = subprocess.run(["jq", "-r", ".[].id"], input=listed, check=True, capture_output=True, text=True).stdout.split()
     assert ids == ["ct-lung-biopsy"]
+
+
+def test_streamed_exports_equal_the_records_rendered_whole(tmp_path: Path) -> None:
+    """JSON, JSONL and CSV are written a record at a time from the stored texts; they are exactly
+    what rendering the parsed records in one go gives."""
+    from irkb.export import snapshot
+    from irkb.export.snapshot import envelope
+    from irkb.export.text import render_text
+    from irkb.kb import load
+    from irkb.view.text import csv_text, to_json
+    from irkb.vocab import ExportFormat
+
+    from .conftest import ROOT
+
+    for data in (MINI_KB, ROOT / "data"):
+        catalog = load(data).catalog
+        for kinds in (None, ["modality"], ["procedure"]):
+            snap = snapshot(catalog, kinds, environ={"SOURCE_DATE_EPOCH": "0"})
+            assert render_text(snap, ExportFormat.JSON) == to_json(envelope(snap)) + "\n"
+            lines = [to_json({"record_type": kind, **doc}, indent=None) + "\n" for kind, docs in snap.docs.items() for doc in docs]
+            assert render_text(snap, ExportFormat.JSONL) == "".join(lines)
+            kind = (kinds or ["procedure"])[0]
+            assert render_text(snap, ExportFormat.CSV, csv_kind=kind) == csv_text(snap.docs[kind], list(snap.docs[kind][0])), kind

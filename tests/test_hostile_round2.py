@@ -170,7 +170,7 @@ def test_sigterm_during_an_export_leaves_nothing_behind(tmp_path: Path, fmt: str
         "target = sys.argv[1]\n"
         "slow = lambda *a, **k: (open(target + '.started', 'w').close(), time.sleep(30))\n"
         "s._full_text = slow\n"
-        "t._tick_all = slow\n"
+        "t._json = slow\n"
         "from irkb.entry import main\n"
         f"sys.argv = ['irkb', '--data-dir', {str(MINI_KB)!r}, 'export', '-f', {fmt!r}, '-o', target]\n"
         "main()\n"

@@ -8,6 +8,7 @@ target that is not a regular file (a link, a FIFO, a device) is refused.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +56,7 @@ def export(
     """
     import sqlite3
 
-    from ..atomic import check_target, write_text
+    from ..atomic import check_target, replacing
 
     if target is not None and fmt != ExportFormat.DATAPACKAGE:
         check_target(target)
@@ -64,15 +65,18 @@ def export(
             if target is None:
                 raise ExportError(f"{fmt.value} export needs -o PATH: {FILE_ONLY[fmt]} cannot go to stdout")
             return _file_only(catalog, snap, fmt, target, progress)
-        text = _text(snap, fmt, csv_kind, progress)
+        chunks = _chunks(snap, fmt, csv_kind, progress)
         if target is None:
             import sys
 
             out = stdout or sys.stdout
-            out.write(text)
+            for chunk in chunks:
+                out.write(chunk)
             out.flush()
             return []
-        write_text(target, text)
+        with replacing(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
         return [target]
     except OSError as exc:
         raise ExportWriteError(f"cannot write '{target}': {exc.strerror or exc}") from exc
@@ -91,16 +95,17 @@ def _file_only(catalog: Catalog, snap: Snapshot, fmt: ExportFormat, target: Path
     return [target]
 
 
-def _text(snap: Snapshot, fmt: ExportFormat, csv_kind: str, progress: Progress | None) -> str:
+def _chunks(snap: Snapshot, fmt: ExportFormat, csv_kind: str, progress: Progress | None) -> Iterator[str]:
     if fmt in (ExportFormat.BIBTEX, ExportFormat.CSL_JSON):
         from .bibliography import bibtex, csl_json
 
         sources = snap.docs.get("source", [])
         tick = ticker(len(sources), progress)
-        return bibtex(sources, tick) if fmt == ExportFormat.BIBTEX else csl_json(sources, tick)
-    from .text import render_text
+        yield bibtex(sources, tick) if fmt == ExportFormat.BIBTEX else csl_json(sources, tick)
+        return
+    from .text import render_chunks
 
-    return render_text(snap, fmt, csv_kind=csv_kind, progress=progress)
+    yield from render_chunks(snap, fmt, csv_kind=csv_kind, progress=progress)
 
 
 def _sqlite(catalog: Catalog, snap: Snapshot, target: Path, progress: Progress | None) -> list[Path]:

@@ -12,8 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IrkbError, UsageError
@@ -39,19 +38,39 @@ class ExportWriteError(IrkbError):
     """The export file could not be written (disk full, permission denied); the old file, if any, is untouched."""
 
 
-@dataclass(frozen=True)
 class Snapshot:
-    """What an export holds: versions, a timestamp, and the documents of each exported kind (sorted by id)."""
+    """What an export holds: versions, a timestamp, and the records of each exported kind (by id).
 
-    schema_version: str
-    data_version: str
-    generated_at: str
-    docs: dict[str, list[dict[str, Any]]]
+    Records are read from the catalog when asked for: ``texts`` streams one kind's stored JSON a
+    page at a time (memory stays flat however large the knowledge base), and ``docs`` parses every
+    exported record once, for the formats that need them all at hand.
+    """
+
+    def __init__(self, catalog: Catalog, kinds: Sequence[str], schema_version: str, data_version: str, generated_at: str) -> None:
+        self.catalog = catalog
+        self.schema_version, self.data_version, self.generated_at = schema_version, data_version, generated_at
+        self.counts = {kind: catalog.count(kind) for kind in kinds}
+        self._docs: dict[str, list[dict[str, Any]]] | None = None
 
     @property
     def count(self) -> int:
         """Number of records exported."""
-        return sum(len(d) for d in self.docs.values())
+        return sum(self.counts.values())
+
+    @property
+    def docs(self) -> dict[str, list[dict[str, Any]]]:
+        """The documents of each exported kind (sorted by id), parsed on first use."""
+        if self._docs is None:
+            self._docs = {kind: self.catalog.docs(kind) for kind in self.counts}
+        return self._docs
+
+    def texts(self, kind: str) -> Iterator[str]:
+        """The stored JSON text of each record of ``kind`` (indented by two), by id, a page at a time
+        (none for a kind the snapshot does not hold)."""
+        if kind not in self.counts:
+            return
+        for _, text in self.catalog.iter_doc_texts(kind):
+            yield text
 
 
 def generated_at(environ: Mapping[str, str] | None = None) -> str:
@@ -77,37 +96,43 @@ def canonical_bytes(kind: str, doc: dict[str, Any]) -> bytes:
     return (kind + "\0" + json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def data_version(docs: dict[str, list[dict[str, Any]]]) -> str:
+def data_version(catalog: Catalog) -> str:
     """SHA-256 (hex) of every record's canonical content, kinds in export order, records by id.
 
     It depends on the values only: not on file names, mtimes, YAML layout, comments or the
-    machine, so the same data gives the same version everywhere.
+    machine, so the same data gives the same version everywhere. Records are read one at a time.
     """
+    from .. import jsonio
+
     digest = hashlib.sha256()
     for kind in NAMES:
-        for doc in sorted(docs.get(kind, []), key=lambda d: str(d["id"])):
-            digest.update(canonical_bytes(kind, doc))
+        for _, text in catalog.iter_doc_texts(kind):
+            digest.update(canonical_bytes(kind, jsonio.loads(text)))
     return digest.hexdigest()
 
 
 def snapshot(catalog: Catalog, kinds: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> Snapshot:
-    """The documents of ``kinds`` (default: every kind) and the versions of the whole knowledge base."""
+    """The records of ``kinds`` (default: every kind) and the versions of the whole knowledge base."""
     from ..model.fields import SCHEMA_VERSION
 
-    every = {kind: catalog.docs(kind) for kind in NAMES}
     wanted = [k for k in NAMES if kinds is None or k in kinds]
-    return Snapshot(SCHEMA_VERSION, data_version(every), generated_at(environ), {k: every[k] for k in wanted})
+    return Snapshot(catalog, wanted, SCHEMA_VERSION, data_version(catalog), generated_at(environ))
 
 
-def envelope(snap: Snapshot) -> dict[str, Any]:
-    """The JSON envelope: versions, time, counts, then one array per exported kind."""
-    out: dict[str, Any] = {
+def header(snap: Snapshot) -> dict[str, Any]:
+    """The envelope's fields before the records: versions, time, counts."""
+    return {
         "schema_version": snap.schema_version,
         "data_version": snap.data_version,
         "generated_at": snap.generated_at,
         "count": snap.count,
-        "counts": {kind: len(docs) for kind, docs in snap.docs.items()},
+        "counts": dict(snap.counts),
     }
+
+
+def envelope(snap: Snapshot) -> dict[str, Any]:
+    """The JSON envelope: versions, time, counts, then one array per exported kind."""
+    out = header(snap)
     for kind, docs in snap.docs.items():
         out[BY_NAME[kind].key] = docs
     return out

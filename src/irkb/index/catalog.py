@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -144,6 +144,20 @@ class Catalog:
             chunk = list(ids[start : start + 500])
             found.update(dict(self.db.execute(sql + f" AND d.id IN ({','.join('?' * len(chunk))})", (kind, *chunk)).fetchall()))
         return [found[i] for i in ids if i in found]
+
+    def iter_doc_texts(self, kind: str, page: int = 500) -> Iterator[tuple[str, str]]:
+        """(id, stored JSON text) of every record of one kind, by id, read a page at a time."""
+        table = BY_NAME[kind].key
+        last = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT d.id, d.json FROM documents d JOIN [{table}] t ON t.id = d.id WHERE d.kind = ? AND d.id > ? ORDER BY d.id LIMIT {int(page)}",
+                (kind, last),
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
 
     def docs(self, kind: str, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Documents of one kind (every record by id, or the ids given, in that order)."""

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from .. import jsonio
@@ -40,16 +40,29 @@ def csv_cell(value: Any) -> str:
     return jsonio.dumps(value, indent=False, text_fallback=True)
 
 
-def csv_text(rows: Sequence[dict[str, Any]], header: Sequence[str]) -> str:
-    """RFC 4180 CSV of rows (dicts), cells made by ``csv_cell``."""
-    buffer = io.StringIO()
+def csv_lines(rows: Iterable[dict[str, Any]], header: Sequence[str]) -> Iterator[str]:
+    """RFC 4180 CSV of rows (dicts), cells made by ``csv_cell``: the header line, then a line per row."""
     import csv
 
+    buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     writer.writerow(header)
+    yield taken()
     for row in rows:
         writer.writerow([csv_cell(row.get(k)) for k in header])
-    return buffer.getvalue()
+        yield taken()
+
+
+def csv_text(rows: Sequence[dict[str, Any]], header: Sequence[str]) -> str:
+    """``csv_lines`` as one text."""
+    return "".join(csv_lines(rows, header))
 
 
 def read_csv_cell(text: str, json_cell: bool) -> Any:
