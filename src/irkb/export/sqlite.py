@@ -8,8 +8,9 @@ is built beside the target and renamed over it only when complete (``irkb.atomic
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import replacing
 from ..index.tables import LINK_TABLES, PUBLIC_TABLES, schema_sql
@@ -46,6 +47,24 @@ def write_sqlite(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Prog
         build(catalog, snap, tmp, progress=progress)
 
 
+_PAGE = 1000  # records copied at once
+
+
+def _pages(catalog: Catalog, table: str) -> Iterator[list[Any]]:
+    """A table's rows in copy order: a record table (the large ones) a page of ids at a time, so
+    memory stays flat; a link table whole (its rows are short)."""
+    if _ORDER[table] != "id":
+        rows = catalog.execute(f"SELECT * FROM [{table}] ORDER BY {_ORDER[table]}")
+        if rows:
+            yield rows
+        return
+    at = [r[1] for r in catalog.execute(f"PRAGMA table_info([{table}])")].index("id")
+    last = ""
+    while rows := catalog.execute(f"SELECT * FROM [{table}] WHERE id > ? ORDER BY id LIMIT {_PAGE}", (last,)):
+        yield rows
+        last = rows[-1][at]
+
+
 def build(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Progress | None = None) -> None:
     """Copy every public table into the (empty) database at ``path``, then index and describe it."""
     assert set(_ORDER) == set(PUBLIC_TABLES), "every public table needs a copy order"
@@ -57,8 +76,7 @@ def build(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Progress | 
                 db.execute(statement)
         total = len(PUBLIC_TABLES)
         for done, table in enumerate(PUBLIC_TABLES, start=1):
-            rows = catalog.execute(f"SELECT * FROM [{table}] ORDER BY {_ORDER[table]}")
-            if rows:
+            for rows in _pages(catalog, table):
                 db.executemany(f"INSERT INTO [{table}] VALUES ({', '.join('?' * len(rows[0]))})", rows)
             if progress is not None:
                 progress(done, total)
