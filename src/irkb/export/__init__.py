@@ -78,8 +78,13 @@ def export(
             for chunk in chunks:
                 handle.write(chunk)
         return [target]
+    except BrokenPipeError:
+        if target is None:
+            raise  # the reader of standard output left early: not a failure (the command exits 0)
+        raise ExportWriteError(f"cannot write '{target}': broken pipe") from None
     except OSError as exc:
-        raise ExportWriteError(f"cannot write '{target}': {exc.strerror or exc}") from exc
+        where = "to standard output" if target is None else f"'{target}'"
+        raise ExportWriteError(f"cannot write {where}: {exc.strerror or exc}") from exc
     except sqlite3.Error as exc:  # a full disk or a failing file system, as SQLite reports it
         raise ExportWriteError(f"cannot write '{target}': {exc}") from exc
 
