@@ -434,3 +434,27 @@ def test_streamed_exports_equal_the_records_rendered_whole(tmp_path: Path) -> No
             assert render_text(snap, ExportFormat.JSONL) == "".join(lines)
             kind = (kinds or ["procedure"])[0]
             assert render_text(snap, ExportFormat.CSV, csv_kind=kind) == csv_text(snap.docs[kind], list(snap.docs[kind][0])), kind
+
+
+def test_an_export_reads_one_state_while_another_process_refreshes(kb_dir: Path) -> None:
+    """The data version and the records come from the same state of the catalog, though the
+    records are read a page at a time and another irkb commits an edit in between."""
+    import subprocess
+    import sys
+
+    from irkb.export import snapshot
+    from irkb.export.text import render_text
+    from irkb.kb import load
+    from irkb.vocab import ExportFormat
+
+    catalog = load(kb_dir).catalog
+    tips = kb_dir / "procedures" / "tips.yaml"
+    with catalog.db.reading():
+        snap = snapshot(catalog)
+        tips.write_text(tips.read_text().replace("name: Transjugular", "name: Edited transjugular"))
+        refreshed = subprocess.run(
+            [sys.executable, "-m", "irkb", "--data-dir", str(kb_dir), "show", "tips", "-f", "json"], capture_output=True, text=True, timeout=60
+        )
+        assert json.loads(refreshed.stdout)["name"].startswith("Edited"), refreshed.stderr  # committed meanwhile
+        exported = json.loads(render_text(snap, ExportFormat.JSON))
+    assert [p["name"] for p in exported["procedures"] if p["id"] == "tips"] == ["Transjugular intrahepatic portosystemic shunt"]

@@ -26,9 +26,12 @@ def export(state: State, fmt: ExportFormat, kind: str | None = None, output: str
     kinds = [str(kind)] if kind is not None and fmt != ExportFormat.CSV else None
     csv_kind = str(kind) if kind is not None else "procedure"
     kb = state.kb()
-    snap = snapshot(kb.catalog, kinds if fmt != ExportFormat.CSV else [csv_kind])
-    with progress(f"exporting {fmt.value}", minimum=1000) as update:
-        written = write_export(kb.catalog, snap, fmt, target, csv_kind=csv_kind, progress=update)
+    # one read transaction: the data version and the records written come from the same state,
+    # even if another irkb refreshes the catalog while this export reads it a page at a time
+    with kb.catalog.db.reading():
+        snap = snapshot(kb.catalog, kinds if fmt != ExportFormat.CSV else [csv_kind])
+        with progress(f"exporting {fmt.value}", minimum=1000) as update:
+            written = write_export(kb.catalog, snap, fmt, target, csv_kind=csv_kind, progress=update)
     if written:
         warn(f"wrote {snap.count} records ({fmt.value}) to " + ", ".join(str(p) for p in written))
     return 0

@@ -114,6 +114,20 @@ class Connection:
             raise
         self.raw.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same state of the catalog, whatever
+        another process commits meanwhile (WAL keeps the snapshot), and nothing waits for it."""
+        if self.raw.in_transaction:
+            yield
+            return
+        self.raw.execute("BEGIN")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self.raw.execute("COMMIT")
+
     def close(self) -> None:
         self.raw.close()
 
