@@ -29,16 +29,20 @@ SEARCH_COLUMNS = {
 }
 """Columns of each record table's full-text index (what Datasette's search box looks in)."""
 
-_ORDER = {
-    **{k.key: "id" for k in KINDS},
-    "procedure_modalities": "procedure_id, position",
-    "procedure_access_routes": "procedure_id, position",
-    "complication_figures": "procedure_id, access_route_id, position",
-    "outcome_figures": "procedure_id, position",
-    "key_figures": "record_type, record_id, field, position",
-    "aliases": "record_type, record_id, position",
-    "record_sources": "record_type, record_id, position",
+_OWNED = ("procedure_id", "position")
+_ORDER: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    **{k.key: [("", ("id",))] for k in KINDS},
+    "procedure_modalities": [("", _OWNED)],
+    "procedure_access_routes": [("", _OWNED)],
+    # an access route's figures (no procedure) first, as ORDER BY procedure_id, access_route_id,
+    # position puts them: each figure has exactly one owner
+    "complication_figures": [("procedure_id IS NULL", ("access_route_id", "position")), ("procedure_id IS NOT NULL", _OWNED)],
+    "outcome_figures": [("", _OWNED)],
+    "key_figures": [("", ("record_type", "record_id", "field", "position"))],
+    "aliases": [("", ("record_type", "record_id", "position"))],
+    "record_sources": [("", ("record_type", "record_id", "position"))],
 }
+"""Each public table's copy order: parts (a filter) each ordered by a unique key of non-null columns."""
 
 
 def write_sqlite(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Progress | None = None) -> None:
@@ -47,22 +51,25 @@ def write_sqlite(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Prog
         build(catalog, snap, tmp, progress=progress)
 
 
-_PAGE = 1000  # records copied at once
+_PAGE = 2000  # rows copied at once
 
 
 def _pages(catalog: Catalog, table: str) -> Iterator[list[Any]]:
-    """A table's rows in copy order: a record table (the large ones) a page of ids at a time, so
-    memory stays flat; a link table whole (its rows are short)."""
-    if _ORDER[table] != "id":
-        rows = catalog.execute(f"SELECT * FROM [{table}] ORDER BY {_ORDER[table]}")
-        if rows:
+    """A table's rows in copy order, a page at a time (keyset paging on the order's key): memory
+    stays flat however large the table."""
+    names = [r[1] for r in catalog.execute(f"PRAGMA table_info([{table}])")]
+    for where, key in _ORDER[table]:
+        at = [names.index(column) for column in key]
+        columns = ", ".join(key)
+        after: tuple[Any, ...] | None = None
+        while True:
+            conditions = [c for c in (where, f"({columns}) > ({', '.join('?' * len(key))})" if after else "") if c]
+            sql = f"SELECT * FROM [{table}]{' WHERE ' + ' AND '.join(conditions) if conditions else ''} ORDER BY {columns} LIMIT {_PAGE}"
+            rows = catalog.execute(sql, after or ())
+            if not rows:
+                break
             yield rows
-        return
-    at = [r[1] for r in catalog.execute(f"PRAGMA table_info([{table}])")].index("id")
-    last = ""
-    while rows := catalog.execute(f"SELECT * FROM [{table}] WHERE id > ? ORDER BY id LIMIT {_PAGE}", (last,)):
-        yield rows
-        last = rows[-1][at]
+            after = tuple(rows[-1][i] for i in at)
 
 
 def build(catalog: Catalog, snap: Snapshot, path: Path, *, progress: Progress | None = None) -> None:
