@@ -7,9 +7,9 @@ from typing import Any
 
 from ..kinds import BY_NAME
 from ..vocab import ExportFormat
-from .snapshot import DISCLAIMER, ExportError, Progress, Snapshot, envelope, header, ticker
+from .snapshot import DISCLAIMER, ExportError, Progress, Snapshot, header, ticker
 
-STREAMED = (ExportFormat.JSON, ExportFormat.JSONL, ExportFormat.CSV)
+STREAMED = (ExportFormat.JSON, ExportFormat.JSONL, ExportFormat.CSV, ExportFormat.YAML)
 """Formats written a record at a time, straight from the catalog's stored JSON: memory stays flat."""
 
 
@@ -22,6 +22,8 @@ def render_chunks(snap: Snapshot, fmt: ExportFormat, *, csv_kind: str = "procedu
         yield from _jsonl(snap, tick)
     elif fmt == ExportFormat.CSV:
         yield from _csv(snap, csv_kind, tick)
+    elif fmt == ExportFormat.YAML:
+        yield from _yaml(snap, tick)
     else:
         yield render_text(snap, fmt, csv_kind=csv_kind, progress=progress)
 
@@ -57,6 +59,24 @@ def _jsonl(snap: Snapshot, tick: Callable[[], None]) -> Iterator[str]:
             tick()
 
 
+def _yaml(snap: Snapshot, tick: Callable[[], None]) -> Iterator[str]:
+    """``yaml_text(envelope(snap))``, a record at a time: the header, then each kind's key and its
+    records as block-sequence entries (at the top level, where the whole dump puts them)."""
+    from .. import jsonio
+    from ..view.text import yaml_items, yaml_text
+
+    yield yaml_text(header(snap))
+    for kind, count in snap.counts.items():
+        key = BY_NAME[kind].key
+        if not count:
+            yield f"{key}: []\n"
+            continue
+        yield f"{key}:\n"
+        for item in yaml_items(jsonio.loads(text) for text in snap.texts(kind)):
+            yield item
+            tick()
+
+
 def _csv(snap: Snapshot, kind: str, tick: Callable[[], None]) -> Iterator[str]:
     """One kind as CSV, its columns those of the records (every field, in canonical order)."""
     from .. import jsonio
@@ -79,15 +99,10 @@ def _csv(snap: Snapshot, kind: str, tick: Callable[[], None]) -> Iterator[str]:
 
 def render_text(snap: Snapshot, fmt: ExportFormat, *, csv_kind: str = "procedure", progress: Progress | None = None) -> str:
     """The export as one text, for every format but the file-only ones."""
-    from ..view import text as output
 
     if fmt in STREAMED:
         return "".join(render_chunks(snap, fmt, csv_kind=csv_kind, progress=progress))
     tick = ticker(snap.count, progress)
-    if fmt == ExportFormat.YAML:
-        text = output.yaml_text(envelope(snap))
-        _tick_all(snap, tick)
-        return text
     if fmt == ExportFormat.MARKDOWN:
         return _markdown(snap, tick)
     raise ExportError(f"{fmt} is not a text format")

@@ -74,8 +74,7 @@ def read_csv_cell(text: str, json_cell: bool) -> Any:
     return text[1:] if text.startswith("'") else text
 
 
-def yaml_text(value: Any) -> str:
-    """Block-style YAML, keys in the given order."""
+def _yaml() -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
@@ -83,9 +82,24 @@ def yaml_text(value: Any) -> str:
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.allow_unicode = True
     yaml.width = 100
+    return yaml
+
+
+def yaml_text(value: Any) -> str:
+    """Block-style YAML, keys in the given order."""
     buffer = io.StringIO()
-    yaml.dump(value, buffer)
+    _yaml().dump(value, buffer)
     return buffer.getvalue()
+
+
+def yaml_items(items: Iterable[Any]) -> Iterator[str]:
+    """Each item as an entry of a block sequence (``- ...``), as ``yaml_text`` writes a list's
+    entries: the items of a list given one at a time, so the list need never be held whole."""
+    yaml = _yaml()
+    for item in items:
+        buffer = io.StringIO()
+        yaml.dump([item], buffer)
+        yield buffer.getvalue()
 
 
 def docs_json(texts: Sequence[str]) -> str:
