@@ -414,14 +414,15 @@ def test_json_export_round_trips_through_jq(tmp_path: Path) -> None:
 
 
 def test_streamed_exports_equal_the_records_rendered_whole(tmp_path: Path) -> None:
-    """JSON, JSONL, CSV and YAML are written a record at a time from the stored texts; they are
-    exactly what rendering the parsed records in one go gives."""
+    """JSON, JSONL, CSV, YAML and Markdown are written a record at a time from the stored texts;
+    they are exactly what rendering the parsed records in one go gives."""
     from irkb.export import snapshot
-    from irkb.export.snapshot import envelope
+    from irkb.export.snapshot import DISCLAIMER, envelope
     from irkb.export.text import render_text
     from irkb.kb import load
+    from irkb.kinds import BY_NAME
     from irkb.model import field_order
-    from irkb.view.text import csv_text, to_json, yaml_text
+    from irkb.view.text import csv_text, markdown_table, summary_columns, to_json, yaml_text
     from irkb.vocab import ExportFormat
 
     from .conftest import ROOT
@@ -437,7 +438,12 @@ def test_streamed_exports_equal_the_records_rendered_whole(tmp_path: Path) -> No
             assert render_text(snap, ExportFormat.JSON) == to_json(envelope(snap)) + "\n"
             lines = [to_json({"record_type": kind, **doc}, indent=None) + "\n" for kind, docs in snap.docs.items() for doc in docs]
             assert render_text(snap, ExportFormat.JSONL) == "".join(lines)
-            assert render_text(snap, ExportFormat.YAML) == yaml_text(envelope(snap))
+            if data != ROOT / "data":  # ruamel's pure-Python emitter: seconds per run on the shipped data
+                assert render_text(snap, ExportFormat.YAML) == yaml_text(envelope(snap))
+            tables = [(f"## {BY_NAME[k].heading} ({len(d)})\n", markdown_table(d, summary_columns(k)) if d else "_None._\n") for k, d in snap.docs.items()]
+            title = f"{snap.count} records · schema version {snap.schema_version} · data version `{snap.data_version}` · generated {snap.generated_at}\n"
+            parts = ["# irkb knowledge base\n", f"> {DISCLAIMER}\n", title, *(part for table in tables for part in table)]
+            assert render_text(snap, ExportFormat.MARKDOWN) == "\n".join(parts)
             kind = (kinds or ["procedure"])[0]
             names = list(snap.docs[kind][0]) if snap.docs[kind] else field_order(kind)
             assert render_text(snap, ExportFormat.CSV, csv_kind=kind) == csv_text(snap.docs[kind], names), kind

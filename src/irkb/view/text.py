@@ -166,11 +166,18 @@ def tsv(rows: Sequence[Any], columns: Sequence[Column]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def markdown_lines(rows: Iterable[Any], columns: Sequence[Column]) -> Iterator[str]:
+    """The lines (each ending in a newline) of a GitHub-flavoured Markdown table, data escaped: no
+    HTML, no Markdown syntax from a value. Rows are read one at a time."""
+    yield "| " + " | ".join(c.header for c in columns) + " |\n"
+    yield "|" + "|".join("---" for _ in columns) + "|\n"
+    for r in rows:
+        yield "| " + " | ".join(md(c.get(r)) for c in columns) + " |\n"
+
+
 def markdown_table(rows: Sequence[Any], columns: Sequence[Column]) -> str:
-    """A GitHub-flavoured Markdown table (data escaped: no HTML, no Markdown syntax from a value)."""
-    out = ["| " + " | ".join(c.header for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-    out += ["| " + " | ".join(md(c.get(r)) for c in columns) + " |" for r in rows]
-    return "\n".join(out) + "\n"
+    """``markdown_lines`` as one text."""
+    return "".join(markdown_lines(rows, columns))
 
 
 def records_text(docs: Sequence[dict[str, Any]], fmt: Format, *, kind: str = "procedure", mixed: bool = False) -> str:
