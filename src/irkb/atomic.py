@@ -17,7 +17,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +131,13 @@ def write_bytes(path: Path, data: bytes, *, expect: Stamp | None = None, create:
     """Replace (or with ``create``, create) ``path`` with ``data`` atomically."""
     with replacing(path, expect=expect, create=create) as tmp:
         tmp.write_bytes(data)
+
+
+def write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Replace ``path`` atomically with the UTF-8 text of ``chunks``, written as they come."""
+    with replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
 
 
 def write_text(path: Path, text: str, *, expect: Stamp | None = None, create: bool = False) -> None:

@@ -56,7 +56,7 @@ def export(
     """
     import sqlite3
 
-    from ..atomic import check_target, replacing
+    from ..atomic import check_target, write_chunks
 
     if target is not None and fmt != ExportFormat.DATAPACKAGE:
         check_target(target)
@@ -74,9 +74,7 @@ def export(
                 out.write(chunk)
             out.flush()
             return []
-        with replacing(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        write_chunks(target, chunks)
         return [target]
     except BrokenPipeError:
         if target is None:
@@ -104,7 +102,7 @@ def _chunks(snap: Snapshot, fmt: ExportFormat, csv_kind: str, progress: Progress
     if fmt in (ExportFormat.BIBTEX, ExportFormat.CSL_JSON):
         from .bibliography import bibtex, csl_json
 
-        sources = snap.docs.get("source", [])
+        sources = list(snap.records("source"))
         tick = ticker(len(sources), progress)
         yield bibtex(sources, tick) if fmt == ExportFormat.BIBTEX else csl_json(sources, tick)
         return
@@ -131,10 +129,10 @@ def _sqlite(catalog: Catalog, snap: Snapshot, target: Path, progress: Progress |
 def _datapackage(snap: Snapshot, directory: Path, progress: Progress | None) -> list[Path]:
     import json
 
-    from ..atomic import check_target, write_text
+    from ..atomic import check_target, write_chunks, write_text
     from ..kinds import KINDS
     from ..model import field_order
-    from ..view.text import csv_text
+    from ..view.text import csv_lines
     from .describe import datapackage, frictionless_types
 
     if directory.exists() and not directory.is_dir():
@@ -146,7 +144,7 @@ def _datapackage(snap: Snapshot, directory: Path, progress: Progress | None) -> 
         path = directory / f"{kind.key}.csv"
         check_target(path)
         columns = field_order(kind.name)
-        write_text(path, csv_text(snap.docs.get(kind.name, []), columns))
+        write_chunks(path, csv_lines(snap.records(kind.name), columns))  # a record at a time
         written.append(path)
         resources.append((kind.key, path.name, columns, frictionless_types(kind.name)))
         tick()

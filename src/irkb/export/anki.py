@@ -36,11 +36,11 @@ def cards(snap: Snapshot) -> Iterator[tuple[str, str, list[str], str, list[str]]
     """(stable id, front, back lines, source, tags) of every card, in a fixed order."""
     from ..view.figures import cited, figure_line
 
-    sources = {d["id"]: d["kind"] for d in snap.docs.get("source", [])}
-    modalities = {d["id"]: d for d in snap.docs.get("modality", [])}
-    complications = {d["id"]: d["name"] for d in snap.docs.get("complication", [])}
+    sources = {d["id"]: d["kind"] for d in snap.records("source")}
+    modalities = {d["id"]: d for d in snap.records("modality")}
+    complications = {d["id"]: d["name"] for d in snap.records("complication")}
     for kind in ("procedure", "modality", "access-route"):
-        for doc in snap.docs.get(kind, []):
+        for doc in snap.records(kind):  # one at a time
             name, rid = doc["name"], doc["id"]
             for field, label in (("pearls", "A pearl of"), ("pitfalls", "A pitfall of")):
                 for item in doc.get(field) or []:

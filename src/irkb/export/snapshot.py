@@ -64,6 +64,13 @@ class Snapshot:
             self._docs = {kind: self.catalog.docs(kind) for kind in self.counts}
         return self._docs
 
+    def records(self, kind: str) -> Iterator[dict[str, Any]]:
+        """The records of ``kind``, by id, parsed one at a time."""
+        from .. import jsonio
+
+        for text in self.texts(kind):
+            yield jsonio.loads(text)
+
     def texts(self, kind: str) -> Iterator[str]:
         """The stored JSON text of each record of ``kind`` (indented by two), by id, a page at a time
         (none for a kind the snapshot does not hold)."""

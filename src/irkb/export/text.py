@@ -113,8 +113,6 @@ def _markdown(snap: Snapshot, tick: Callable[[], None]) -> Iterator[str]:
 
 def _records(snap: Snapshot, kind: str, tick: Callable[[], None]) -> Iterator[dict[str, Any]]:
     """The records of one kind, parsed one at a time, counted as they are taken."""
-    from .. import jsonio
-
-    for text in snap.texts(kind):
-        yield jsonio.loads(text)
+    for doc in snap.records(kind):
+        yield doc
         tick()
