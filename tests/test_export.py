@@ -471,3 +471,25 @@ def test_an_export_reads_one_state_while_another_process_refreshes(kb_dir: Path)
         assert json.loads(refreshed.stdout)["name"].startswith("Edited"), refreshed.stderr  # committed meanwhile
         exported = json.loads(render_text(snap, ExportFormat.JSON))
     assert [p["name"] for p in exported["procedures"] if p["id"] == "tips"] == ["Transjugular intrahepatic portosystemic shunt"]
+
+
+def test_listed_records_stream_as_the_whole_rendering_would() -> None:
+    """``list`` writes its records a page at a time; every format is what rendering all the records
+    at once gives, none and one record included."""
+    from irkb.kb import load
+    from irkb.model import field_order
+    from irkb.view.text import csv_text, docs_json, docs_json_chunks, markdown_table, records_text, summary_columns, to_json, tsv, yaml_text
+    from irkb.vocab import Format
+
+    catalog = load(MINI_KB).catalog
+    for kind in ("procedure", "source"):
+        every = catalog.docs(kind)
+        for docs in (every, every[:1], []):
+            assert records_text(docs, Format.JSON, kind=kind) == to_json(docs) + "\n"
+            assert records_text(docs, Format.YAML, kind=kind) == (yaml_text(docs) if docs else "[]\n")
+            assert records_text(docs, Format.CSV, kind=kind) == csv_text(docs, field_order(kind))
+            assert records_text(docs, Format.MARKDOWN, kind=kind) == markdown_table(docs, summary_columns(kind))
+            assert records_text(docs, Format.TABLE, kind=kind) == tsv(docs, summary_columns(kind))  # plain lines, for a pipe
+            assert records_text(docs, Format.JSONL, kind=kind) == "".join(to_json(d, indent=None) + "\n" for d in docs)
+            texts = catalog.doc_texts(kind, [d["id"] for d in docs])
+            assert "".join(docs_json_chunks([texts[:1], [], texts[1:]])) == docs_json(texts) == to_json(docs) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from ..vocab import Format
@@ -28,6 +29,15 @@ def out(state: State, text: str, *, page: bool = False) -> None:
     from ..view.terminal import emit
 
     emit(text, page=page and state.pager)
+
+
+def out_chunks(chunks: Iterable[str]) -> None:
+    """Write data to stdout a piece at a time (never paged): output that may be large is never
+    held whole."""
+    stream = sys.stdout
+    for chunk in chunks:
+        stream.write(chunk)
+    stream.flush()
 
 
 def width() -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..kinds import ALIASES
 from ..vocab import Format
-from .output import out, rich_out, show_rich, width
+from .output import out, out_chunks, rich_out, show_rich, width
 from .runtime import State, warn
 
 
@@ -30,19 +30,20 @@ def list_(state: State, what: str = "procedures", fmt: Format = Format.TABLE, **
     kb = state.kb()
     ids = select_procedures(kb, spec) if kind == "procedure" else kb.catalog.ids(kind)
     if fmt == Format.JSON:
-        from ..view.text import docs_json
+        from ..view.text import docs_json_chunks
 
-        out(state, docs_json(kb.catalog.doc_texts(kind, ids)))
-    else:
-        from ..view.text import records_text, summary_columns
+        out_chunks(docs_json_chunks(kb.catalog.doc_text_pages(kind, ids)))
+    elif rich_out(state, fmt):
+        from ..view.rich import listing
+        from ..view.text import summary_columns
 
-        docs = kb.catalog.docs(kind, ids)
-        if rich_out(state, fmt):
-            from ..view.rich import listing
+        show_rich(state, listing(kb.catalog.docs(kind, ids), summary_columns(kind), width()), page=True)
+    else:  # a page of records at a time: a whole knowledge base is never held at once
+        from .. import jsonio
+        from ..view.text import records_chunks
 
-            show_rich(state, listing(docs, summary_columns(kind), width()), page=True)
-        else:
-            out(state, records_text(docs, fmt, kind=kind))
+        docs = (jsonio.loads(text) for page in kb.catalog.doc_text_pages(kind, ids) for text in page)
+        out_chunks(records_chunks(docs, fmt, kind=kind))
     if fmt == Format.TABLE and sys.stderr is not None and sys.stderr.isatty():
         warn(f"{len(ids)} {kind if len(ids) == 1 else str(what)}")
 

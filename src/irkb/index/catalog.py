@@ -135,15 +135,26 @@ class Catalog:
 
     def doc_texts(self, kind: str, ids: Sequence[str] | None = None) -> list[str]:
         """Stored JSON texts of the given ids in the order given (every record, by id, when None)."""
+        return [text for page in self.doc_text_pages(kind, ids) for text in page]
+
+    def doc_text_pages(self, kind: str, ids: Sequence[str] | None = None, page: int = 500) -> Iterator[list[str]]:
+        """``doc_texts``, a page at a time (ids that name no record are left out)."""
+        if ids is None:
+            batch: list[str] = []
+            for _, text in self.iter_doc_texts(kind, page):
+                batch.append(text)
+                if len(batch) == page:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+            return
         table = BY_NAME[kind].key
         sql = f"SELECT d.id, d.json FROM documents d JOIN [{table}] t ON t.id = d.id WHERE d.kind = ?"
-        if ids is None:
-            return [r[1] for r in self.db.execute(sql + " ORDER BY d.id", (kind,))]
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            found.update(dict(self.db.execute(sql + f" AND d.id IN ({','.join('?' * len(chunk))})", (kind, *chunk)).fetchall()))
-        return [found[i] for i in ids if i in found]
+        for start in range(0, len(ids), page):
+            chunk = list(ids[start : start + page])
+            found = dict(self.db.execute(sql + f" AND d.id IN ({','.join('?' * len(chunk))})", (kind, *chunk)).fetchall())
+            yield [found[i] for i in chunk if i in found]
 
     def iter_doc_texts(self, kind: str, page: int = 500) -> Iterator[tuple[str, str]]:
         """(id, stored JSON text) of every record of one kind, by id, read a page at a time."""

@@ -107,9 +107,17 @@ def docs_json(texts: Sequence[str]) -> str:
 
     Equal to ``jsonio.dumps(list_of_records)``, without parsing the records again.
     """
-    if not texts:
-        return "[]\n"
-    return "[\n  " + ",\n  ".join(t.replace("\n", "\n  ") for t in texts) + "\n]\n"
+    return "".join(docs_json_chunks([texts]))
+
+
+def docs_json_chunks(pages: Iterable[Sequence[str]]) -> Iterator[str]:
+    """``docs_json`` of the texts of every page, a page at a time."""
+    first = True
+    for texts in pages:
+        if texts:
+            yield ("[\n  " if first else ",\n  ") + ",\n  ".join(t.replace("\n", "\n  ") for t in texts)
+            first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 class Column(NamedTuple):
@@ -162,8 +170,13 @@ def summary_columns(kind: str) -> list[Column]:
 
 def tsv(rows: Sequence[Any], columns: Sequence[Column]) -> str:
     """Plain output for a pipe: one row per line, tab-separated, no header, no decoration."""
-    lines = ["\t".join(one_line(c.get(r)) for c in columns) for r in rows]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return "".join(tsv_lines(rows, columns))
+
+
+def tsv_lines(rows: Iterable[Any], columns: Sequence[Column]) -> Iterator[str]:
+    """``tsv``, a line (ending in a newline) at a time."""
+    for r in rows:
+        yield "\t".join(one_line(c.get(r)) for c in columns) + "\n"
 
 
 def markdown_lines(rows: Iterable[Any], columns: Sequence[Column]) -> Iterator[str]:
@@ -182,21 +195,31 @@ def markdown_table(rows: Sequence[Any], columns: Sequence[Column]) -> str:
 
 def records_text(docs: Sequence[dict[str, Any]], fmt: Format, *, kind: str = "procedure", mixed: bool = False) -> str:
     """Records (documents) in a machine format (json, jsonl, csv, yaml) or as Markdown or plain summary lines."""
+    return "".join(records_chunks(docs, fmt, kind=kind, mixed=mixed))
+
+
+def records_chunks(docs: Iterable[dict[str, Any]], fmt: Format, *, kind: str = "procedure", mixed: bool = False) -> Iterator[str]:
+    """``records_text``, a record at a time: the records are read as they are written."""
 
     def tagged(doc: dict[str, Any]) -> dict[str, Any]:
         return {"record_type": kind, **doc} if mixed else doc
 
     if fmt == Format.JSON:
-        return to_json([tagged(d) for d in docs]) + "\n"
-    if fmt == Format.JSONL:
-        return "".join(to_json(tagged(d), indent=None) + "\n" for d in docs)
-    if fmt == Format.YAML:
-        return yaml_text([tagged(d) for d in docs]) if docs else "[]\n"
-    if fmt == Format.CSV:
+        yield from docs_json_chunks([to_json(tagged(d))] for d in docs)
+    elif fmt == Format.JSONL:
+        yield from (to_json(tagged(d), indent=None) + "\n" for d in docs)
+    elif fmt == Format.YAML:
+        empty = True
+        for item in yaml_items(tagged(d) for d in docs):
+            empty = False
+            yield item
+        if empty:
+            yield "[]\n"
+    elif fmt == Format.CSV:
         from ..model import field_order
 
-        return csv_text(docs, field_order(kind))
-    columns = summary_columns(kind)
-    if fmt == Format.MARKDOWN:
-        return markdown_table(docs, columns)
-    return tsv(docs, columns)
+        yield from csv_lines(docs, field_order(kind))
+    elif fmt == Format.MARKDOWN:
+        yield from markdown_lines(docs, summary_columns(kind))
+    else:
+        yield from tsv_lines(docs, summary_columns(kind))
