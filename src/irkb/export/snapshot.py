@@ -41,9 +41,9 @@ class ExportWriteError(IrkbError):
 class Snapshot:
     """What an export holds: versions, a timestamp, and the records of each exported kind (by id).
 
-    Records are read from the catalog when asked for: ``texts`` streams one kind's stored JSON a
-    page at a time (memory stays flat however large the knowledge base), and ``docs`` parses every
-    exported record once, for the formats that need them all at hand.
+    Records are read from the catalog when asked for: ``texts`` and ``records`` stream one kind a
+    page at a time (memory stays flat however large the knowledge base), as every export does;
+    ``docs`` parses every exported record at once (for ``envelope``, and scripts that want them all).
     """
 
     def __init__(self, catalog: Catalog, kinds: Sequence[str], schema_version: str, data_version: str, generated_at: str) -> None:
