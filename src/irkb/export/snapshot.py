@@ -76,8 +76,8 @@ class Snapshot:
         (none for a kind the snapshot does not hold)."""
         if kind not in self.counts:
             return
-        for _, text in self.catalog.iter_doc_texts(kind):
-            yield text
+        for page in self.catalog.doc_text_pages(kind):
+            yield from page
 
 
 def generated_at(environ: Mapping[str, str] | None = None) -> str:
@@ -113,8 +113,9 @@ def data_version(catalog: Catalog) -> str:
 
     digest = hashlib.sha256()
     for kind in NAMES:
-        for _, text in catalog.iter_doc_texts(kind):
-            digest.update(canonical_bytes(kind, jsonio.loads(text)))
+        for page in catalog.doc_text_pages(kind):
+            for text in page:
+                digest.update(canonical_bytes(kind, jsonio.loads(text)))
     return digest.hexdigest()
 
 

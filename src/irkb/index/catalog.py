@@ -139,36 +139,17 @@ class Catalog:
 
     def doc_text_pages(self, kind: str, ids: Sequence[str] | None = None, page: int = 500) -> Iterator[list[str]]:
         """``doc_texts``, a page at a time (ids that name no record are left out)."""
-        if ids is None:
-            batch: list[str] = []
-            for _, text in self.iter_doc_texts(kind, page):
-                batch.append(text)
-                if len(batch) == page:
-                    yield batch
-                    batch = []
-            if batch:
-                yield batch
+        sql = f"SELECT d.id, d.json FROM documents d JOIN [{BY_NAME[kind].key}] t ON t.id = d.id WHERE d.kind = ?"
+        if ids is None:  # every record, by id: keyset paging
+            last = ""
+            while rows := self.db.execute(sql + f" AND d.id > ? ORDER BY d.id LIMIT {int(page)}", (kind, last)):
+                yield [text for _, text in rows]
+                last = rows[-1][0]
             return
-        table = BY_NAME[kind].key
-        sql = f"SELECT d.id, d.json FROM documents d JOIN [{table}] t ON t.id = d.id WHERE d.kind = ?"
         for start in range(0, len(ids), page):
             chunk = list(ids[start : start + page])
             found = dict(self.db.execute(sql + f" AND d.id IN ({','.join('?' * len(chunk))})", (kind, *chunk)).fetchall())
             yield [found[i] for i in chunk if i in found]
-
-    def iter_doc_texts(self, kind: str, page: int = 500) -> Iterator[tuple[str, str]]:
-        """(id, stored JSON text) of every record of one kind, by id, read a page at a time."""
-        table = BY_NAME[kind].key
-        last = ""
-        while True:
-            rows = self.db.execute(
-                f"SELECT d.id, d.json FROM documents d JOIN [{table}] t ON t.id = d.id WHERE d.kind = ? AND d.id > ? ORDER BY d.id LIMIT {int(page)}",
-                (kind, last),
-            ).fetchall()
-            if not rows:
-                return
-            yield from rows
-            last = rows[-1][0]
 
     def docs(self, kind: str, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Documents of one kind (every record by id, or the ids given, in that order)."""
