@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from ..kinds import BY_NAME
 from ..vocab import ExportFormat
 from .snapshot import DISCLAIMER, ExportError, Progress, Snapshot, header, ticker
+
+T = TypeVar("T")
 
 
 def render_chunks(snap: Snapshot, fmt: ExportFormat, *, csv_kind: str = "procedure", progress: Progress | None = None) -> Iterator[str]:
@@ -38,18 +40,13 @@ def _json(snap: Snapshot, tick: Callable[[], None]) -> Iterator[str]:
     The stored texts are the records as ``to_json`` writes them at the top level; inside the
     envelope each sits two levels deep, so every line gains four spaces.
     """
-    from ..view.text import to_json
+    from ..view.text import json_array_chunks, to_json
 
     head = to_json(header(snap))
     yield head[: -len("\n}")]
     for kind in snap.counts:
-        yield f',\n  "{BY_NAME[kind].key}": ['
-        first = True
-        for text in snap.texts(kind):
-            yield ("\n    " if first else ",\n    ") + text.replace("\n", "\n    ")
-            first = False
-            tick()
-        yield "]" if first else "\n  ]"
+        yield f',\n  "{BY_NAME[kind].key}": '
+        yield from json_array_chunks(([text] for text in _counted(snap.texts(kind), tick)), depth=1)
     yield "\n}\n"
 
 
@@ -113,6 +110,10 @@ def _markdown(snap: Snapshot, tick: Callable[[], None]) -> Iterator[str]:
 
 def _records(snap: Snapshot, kind: str, tick: Callable[[], None]) -> Iterator[dict[str, Any]]:
     """The records of one kind, parsed one at a time, counted as they are taken."""
-    for doc in snap.records(kind):
-        yield doc
+    return _counted(snap.records(kind), tick)
+
+
+def _counted(items: Iterable[T], tick: Callable[[], None]) -> Iterator[T]:
+    for item in items:
+        yield item
         tick()

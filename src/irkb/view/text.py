@@ -112,12 +112,21 @@ def docs_json(texts: Sequence[str]) -> str:
 
 def docs_json_chunks(pages: Iterable[Sequence[str]]) -> Iterator[str]:
     """``docs_json`` of the texts of every page, a page at a time."""
+    yield from json_array_chunks(pages)
+    yield "\n"
+
+
+def json_array_chunks(pages: Iterable[Sequence[str]], depth: int = 0) -> Iterator[str]:
+    """A JSON array, as ``to_json`` indents it ``depth`` levels deep, of texts ``to_json`` wrote at
+    the top level, a page at a time: each line of an item gains the indent of its new level."""
+    outer = "\n" + "  " * depth
+    inner = outer + "  "
     first = True
     for texts in pages:
         if texts:
-            yield ("[\n  " if first else ",\n  ") + ",\n  ".join(t.replace("\n", "\n  ") for t in texts)
+            yield ("[" if first else ",") + inner + ("," + inner).join(t.replace("\n", inner) for t in texts)
             first = False
-    yield "[]\n" if first else "\n]\n"
+    yield "[]" if first else outer + "]"
 
 
 class Column(NamedTuple):
