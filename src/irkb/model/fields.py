@@ -1,20 +1,20 @@
 """The building blocks of every record: typed values, rates, figures, notes (pydantic models).
 
-Semantic checks that concern one value only (rate arithmetic, a grade against its scale) live here
-as validators raising ``PydanticCustomError`` whose ``type`` is the stable problem code. Nothing
-here formats a value for a person: that is ``irkb.view``'s job.
+Checks that judge several fields of one object together (rate arithmetic, a grade against its
+scale) are plain functions in ``irkb.shape``, named by a model's ``rule``; they raise
+``PydanticCustomError`` whose ``type`` is the stable problem code. Nothing here formats a value
+for a person: that is ``irkb.view``'s job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Strict, StringConstraints, Tag, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Strict, StringConstraints, Tag, model_validator
 
-from ..vocab import SEVERITY_GRADES, AliasKind, Interval, Per, Phase, RateKind, Role, SeverityScale, Unit
+from ..shape import RULES, date_input, grade_as_text
+from ..vocab import AliasKind, Interval, Per, Phase, RateKind, Role, SeverityScale, Unit
 
 SCHEMA_VERSION = "1.0"
 
@@ -32,17 +32,8 @@ MeshId = Annotated[str, StringConstraints(pattern=r"^D\d{6}$")]
 Number = Annotated[float, Strict()]
 Count = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
-
-
-def _date_input(value: Any) -> Any:
-    # YAML gives a date object and the catalog's JSON its ISO text; a number is never a date
-    # (pydantic would read 20260101 as seconds since 1970).
-    if isinstance(value, (int, float)):
-        raise PydanticCustomError("wrong-type", "expected a date written YYYY-MM-DD, got a number")
-    return value
-
-
-Date = Annotated[dt.date, BeforeValidator(_date_input)]
+# YAML gives a date object and the catalog's JSON its ISO text; a number is never a date.
+Date = Annotated[dt.date, BeforeValidator(date_input)]
 RadlexId = Annotated[str, StringConstraints(pattern=r"^RID\d{1,7}$")]
 
 
@@ -50,10 +41,18 @@ class _Model(BaseModel):
     """Base of every model: unknown fields are errors, values are validated on assignment.
 
     Validators are built on first use (``defer_build``): a run that checks one edited procedure
-    builds the procedure validator only, not those of every kind.
+    builds the procedure validator only, not those of every kind. A model whose fields must agree
+    with each other names its rule (a function of ``irkb.shape.RULES``) in ``rule``.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True, validate_default=True, defer_build=True)
+    rule: ClassVar[str | None] = None
+
+    @model_validator(mode="after")
+    def _apply_rule(self) -> Any:
+        if self.rule is not None:
+            RULES[self.rule](self.__dict__)
+        return self
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -77,16 +76,10 @@ class Codes(_Model):
     radlex: list[RadlexId] = Field(default_factory=list, description="RadLex ids, e.g. RID10311.")
 
 
-def _decimals(value: float) -> int:
-    text = repr(float(value))
-    if "e" in text or "." not in text:
-        return 0
-    frac = text.split(".")[1].rstrip("0")
-    return len(frac)
-
-
 class Rate(_Model):
     """A structured rate in percent: a point value, a bound, or both, with counts where known."""
+
+    rule: ClassVar[str | None] = "rate"
 
     percent: Number | None = Field(None, ge=0, le=100, description="Point value in percent (0-100).")
     low: Number | None = Field(None, ge=0, le=100, description="Lower bound in percent.")
@@ -95,42 +88,11 @@ class Rate(_Model):
     denominator: Count | None = Field(None, gt=0, le=10**9, description="Number of procedures or patients, where the source gives it.")
     interval: Interval | None = Field(None, description="What low..high mean: a range across studies, a 95% confidence interval, or an interquartile range.")
 
-    @model_validator(mode="after")
-    def _check(self) -> Rate:
-        if self.percent is None and self.low is None and self.high is None:
-            raise PydanticCustomError("rate-empty", "a rate needs a percent or at least one bound (low or high)")
-        if self.low is not None and self.high is not None and self.low > self.high:
-            raise PydanticCustomError("rate-bounds-inverted", "low ({low}) is greater than high ({high})", {"low": self.low, "high": self.high})
-        if (self.numerator is None) != (self.denominator is None):
-            raise PydanticCustomError("rate-count-incomplete", "numerator and denominator go together: give both or neither")
-        if self.numerator is not None and self.denominator is not None:
-            if self.numerator > self.denominator:
-                raise PydanticCustomError(
-                    "rate-count-mismatch",
-                    "numerator {n} is greater than denominator {d}",
-                    {"n": self.numerator, "d": self.denominator},
-                )
-            if self.percent is not None:
-                actual = 100.0 * self.numerator / self.denominator
-                # A source rounds its percent: allow half a unit of its last decimal place.
-                tolerance = 0.5 * 10 ** (-_decimals(self.percent)) + 1e-9
-                if not math.isclose(actual, self.percent, abs_tol=tolerance):
-                    raise PydanticCustomError(
-                        "rate-count-mismatch",
-                        "{n}/{d} is {actual}%, not {percent}%",
-                        {"n": self.numerator, "d": self.denominator, "actual": f"{actual:.2f}", "percent": _fmt(self.percent)},
-                    )
-        if self.interval is not None and (self.low is None or self.high is None):
-            raise PydanticCustomError("rate-interval-incomplete", "an interval needs both low and high")
-        return self
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
 
 class Measure(_Model):
     """A cited quantity that is not a complication or outcome rate (a sheath size, a time, a dose)."""
+
+    rule: ClassVar[str | None] = "measure"
 
     label: Text | None = Field(None, description="What is measured, e.g. 'Y-90 physical half-life'.")
     value: Number | None = Field(None, ge=0, description="Point value.")
@@ -146,14 +108,6 @@ class Measure(_Model):
     note: Text | None = Field(None, description="Anything else a reader needs to weigh the figure.")
     source: RecordId | None = Field(None, description="Id of the source record the figure comes from.")
     locator: Text | None = Field(None, description="Where in the source: table, page or section.")
-
-    @model_validator(mode="after")
-    def _check(self) -> Measure:
-        if self.value is None and self.low is None and self.high is None:
-            raise PydanticCustomError("measure-empty", "a measure needs a value or at least one bound")
-        if self.low is not None and self.high is not None and self.low > self.high:
-            raise PydanticCustomError("rate-bounds-inverted", "low ({low}) is greater than high ({high})", {"low": self.low, "high": self.high})
-        return self
 
 
 class CitedText(_Model):
@@ -212,32 +166,15 @@ class FigureBase(_Model):
 class ComplicationFigure(FigureBase):
     """A complication of a procedure or access route, graded and with a cited rate."""
 
+    rule: ClassVar[str | None] = "graded"
+
     complication: RecordId = Field(description="Id of a complication record (the controlled vocabulary).")
-    severity: str | None = Field(
+    severity: Annotated[str | None, BeforeValidator(grade_as_text)] = Field(
         None,
         description="Grade in the named scale: sir-2017 mild|moderate|severe|life-threatening|death; sir-legacy minor|major|A-F; "
         "cirse-2017 1-6; unspecified any|minor|major|severe|fatal.",
     )
     severity_scale: SeverityScale = Field(SeverityScale.UNSPECIFIED, description="The classification the grade belongs to.")
-
-    @field_validator("severity", mode="before")
-    @classmethod
-    def _grade_to_text(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
-
-    @model_validator(mode="after")
-    def _check_grade(self) -> ComplicationFigure:
-        if self.severity is not None:
-            grades = SEVERITY_GRADES[str(self.severity_scale)]
-            if self.severity.strip().lower() not in grades:
-                raise PydanticCustomError(
-                    "severity-not-in-scale",
-                    "severity '{grade}' is not a grade of the {scale} scale (one of: {grades})",
-                    {"grade": self.severity, "scale": str(self.severity_scale), "grades": ", ".join(grades)},
-                )
-        return self
 
 
 class Outcome(FigureBase):
@@ -253,16 +190,12 @@ class Outcome(FigureBase):
 class Alternative(_Model):
     """Another way to reach the same goal, and how it compares."""
 
+    rule: ClassVar[str | None] = "alternative"
+
     procedure: RecordId | None = Field(None, description="Id of the alternative procedure when it is in irkb.")
     name: Text | None = Field(None, description="Name of the alternative when it is not in irkb (e.g. surgery).")
     comparison: Text | None = Field(None, description="How it compares, in our own words.")
     source: RecordId | None = Field(None, description="Id of the source for the comparison.")
-
-    @model_validator(mode="after")
-    def _check(self) -> Alternative:
-        if self.procedure is None and self.name is None:
-            raise PydanticCustomError("alternative-unnamed", "an alternative needs a procedure id or a name")
-        return self
 
 
 # --------------------------------------------------------------------------- records

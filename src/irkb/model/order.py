@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..shape import canonical_order
 from .records import RECORD_TYPES, Record
-
-_FIRST = ("id", "name", "title", "aliases")
-_LAST = ("sources", "last_reviewed")
 
 
 def field_order(model: type[Record] | str) -> list[str]:
     """Field names of a model (or kind) in canonical order: id, name/title, aliases, the rest, sources, last_reviewed."""
-    names = list((RECORD_TYPES[model] if isinstance(model, str) else model).model_fields)
-    head = [n for n in _FIRST if n in names]
-    tail = [n for n in _LAST if n in names]
-    return head + [n for n in names if n not in head and n not in tail] + tail
+    return canonical_order(list((RECORD_TYPES[model] if isinstance(model, str) else model).model_fields))
 
 
 def record_dict(record: Record, record_type: bool = False, dump: dict[str, Any] | None = None) -> dict[str, Any]:
