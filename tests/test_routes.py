@@ -202,6 +202,22 @@ def test_a_warm_run_imports_only_what_it_needs(args: tuple[str, ...], allowed: s
     assert imported <= allowed, f"{' '.join(args)} imported {sorted(imported - allowed)}"
 
 
+def test_a_run_after_editing_a_file_checks_it_without_importing_pydantic(kb_dir: Path) -> None:
+    command = [sys.executable, "-c", LEAN_PROBE, "list", "--modality", "ct", "--format", "json"]
+    env = {**os.environ, "IRKB_DATA_DIR": str(kb_dir)}
+    subprocess.run(command, capture_output=True, timeout=60, env=env, check=True)  # the cold build
+    path = kb_dir / "procedures" / "ct-lung-biopsy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nname: ", "\nname: Edited ", 1), encoding="utf-8")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=True)
+    assert {p["id"]: p["name"] for p in json.loads(result.stdout)}["ct-lung-biopsy"].startswith("Edited ")
+    assert set(result.stderr.split()) <= {"ruamel", "pydantic_core"}, result.stderr  # the YAML parser and the compiled validator
+
+    path.write_text(path.read_text(encoding="utf-8").replace("\nname: Edited ", "\nnot_a_field: 1\nname: ", 1), encoding="utf-8")
+    broken = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert "ct-lung-biopsy" not in {p["id"] for p in json.loads(broken.stdout)}  # an invalid record is never served
+    assert "pydantic" in broken.stderr.split()  # its problems come from the models, word for word
+
+
 def test_help_writes_nothing_from_the_environment_to_disk(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env = {**os.environ, "IRKB_CACHE_DIR": str(cache), "TOKEN": "secret-value-42", "IRKB_DATA_DIR": str(MINI_KB)}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonio
+from ..shape import canonical_order
 from ..vocab import normalise
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -68,16 +69,15 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     """
     from ..ingest.limits import Limits
     from ..ingest.record import load_file
-    from ..model import record_dict
 
     loaded = load_file(kind, Path(path), Path(data_dir), Limits.from_env())
-    record = loaded.record
     failed = any(p.level == "error" for p in loaded.problems)
-    doc = record_dict(record, dump=loaded.dump) if record is not None and not failed else None
+    dump = loaded.dump
+    doc = {name: dump[name] for name in canonical_order(list(dump))} if dump is not None and not failed else None
     return {
         "problems": [p.to_dict() for p in loaded.problems],
         "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],
-        "id": record.id if record is not None else None,  # claimed even when the file has errors
+        "id": loaded.record_id,  # claimed even when the file has errors
         "doc": jsonio.dumps(doc) if doc is not None else None,
         "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
     }

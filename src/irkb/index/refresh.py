@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from .. import jsonio
 from ..errors import Problem
+from ..ingest import compiled
 from ..ingest.files import IGNORED_NAMES
 from ..ingest.limits import Limits
 from ..kinds import KINDS
@@ -112,6 +113,8 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) ->
             if stat.rel in over:
                 _skip(db, stat, limit)
         compile_these = [f for f in todo if f.rel not in over]
+        if compile_these:
+            _use_validators(db)
         publisher = _Publisher(db, affected)
         for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
             _store(db, stat, result, affected)
@@ -120,6 +123,27 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) ->
         publisher.settle()
         db.execute("DELETE FROM derived")
     return len(todo)
+
+
+def _use_validators(db: Connection) -> None:
+    """Let files be validated without pydantic: the models' schemas as data, made once per catalog.
+
+    The cold build makes them (it imports the models anyway) and keeps them in ``meta``; a later
+    refresh that checks one edited file reads them back, and never imports pydantic for a valid
+    file. When the models use something the data cannot say, none are kept and pydantic does all.
+    """
+    row = db.execute("SELECT value FROM meta WHERE key = 'validators'").fetchone()
+    if row is not None:
+        text = row[0]
+    else:
+        from ..model.compiled import Unsupported, validator_schemas
+
+        try:
+            text = jsonio.dumps(validator_schemas(), indent=False)
+        except (Unsupported, LookupError, TypeError, AttributeError):  # a core schema shaped in a way not foreseen
+            text = "{}"
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('validators', ?)", (text,))
+    compiled.install(jsonio.loads(text))
 
 
 def _known(db: Connection) -> dict[str, tuple[Any, ...]]:

@@ -173,7 +173,8 @@ def _is_ours(location: Path, wanted: dict[str, str]) -> sqlite3.Connection | Non
         return None
     try:
         db = connect(str(location))
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        keys = list(wanted)
+        meta = dict(db.execute(f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' * len(keys))})", keys).fetchall())
     except sqlite3.DatabaseError:
         return None
     if all(meta.get(k) == v for k, v in wanted.items()):

@@ -10,12 +10,10 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import dotted
-
-if TYPE_CHECKING:
-    from ..model import Record
+from ..shape import DOI_PATTERN, PMID_PATTERN, RECOMMENDED
 
 Check = tuple[tuple[str | int, ...], str, str, str, str | None]
 
@@ -64,17 +62,17 @@ def walk(data: Any) -> Nodes:
     return list(_walk(data))
 
 
-def references(record: Record, dump: dict[str, Any] | None = None, nodes: Nodes | None = None) -> list[Reference]:
-    """Every reference the record makes to another record, with where it stands."""
+def references(kind: str, dump: dict[str, Any], nodes: Nodes | None = None) -> list[Reference]:
+    """Every reference a record of ``kind`` (its JSON dump) makes to another record, with where it stands."""
     refs: list[Reference] = []
-    for loc, value in nodes if nodes is not None else _walk(dump if dump is not None else record.model_dump(mode="json")):
+    for loc, value in nodes if nodes is not None else _walk(dump):
         if not loc or value is None:
             continue
         field = loc[-1] if isinstance(loc[-1], str) else loc[-2] if len(loc) > 1 else None
         if not isinstance(field, str) or field not in REFERENCE_FIELDS:
             continue
         # 'procedure' and 'complication' only refer to records inside their own sub-objects.
-        if isinstance(value, str) and not (record.record_type == "procedure" and loc == ("id",)):
+        if isinstance(value, str) and not (kind == "procedure" and loc == ("id",)):
             refs.append(Reference(REFERENCE_FIELDS[field], value, loc))
     return refs
 
@@ -149,9 +147,7 @@ def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *,
     yield from _citation_checks(data, nodes)
     if partial:
         return
-    from ..model import RECORD_TYPES
-
-    missing = [name for name in RECORD_TYPES[kind].recommended if not data.get(name)]
+    missing = [name for name in RECOMMENDED[kind] if not data.get(name)]
     if missing:
         yield (), "missing-recommended", "recommended fields are empty: " + ", ".join(missing), "warning", None
     if kind == "source":
@@ -274,8 +270,6 @@ def is_mirror(url: str) -> bool:
 
 def _source_checks(data: dict[str, Any]) -> Iterator[Check]:
     """A source can be found in one click: a DOI or PMID (journal kinds), well formed; no mirror link."""
-    from ..model.records import DOI_PATTERN, PMID_PATTERN
-
     doi, pmid, url = data.get("doi"), data.get("pmid"), data.get("url")
     if doi and not re.match(DOI_PATTERN, doi):
         yield ("doi",), "malformed-identifier", f"DOI '{doi}' is not of the form 10.NNNN/suffix", "warning", "write the DOI alone, without https://doi.org/"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from ..text import printable
+from . import compiled
 from .checks import Reference, record_checks, references, walk
 from .files import ALLOWED_SUFFIX, data_path, decode, read_bytes
 from .limits import Limits
@@ -30,16 +31,34 @@ if TYPE_CHECKING:
 
 @dataclass
 class LoadedFile:
-    """What loading one file gave: a record (when valid), its problems and its references."""
+    """What loading one file gave: a record (when valid), its problems and its references.
+
+    A valid record is always there as ``dump`` (its JSON form, what the catalog stores); the
+    pydantic model (``record``) is built from it only when asked for.
+    """
 
     path: Path
     display: str
     kind: str
-    record: Record | None
+    built: Record | None
     problems: list[Problem] = field(default_factory=list)
     refs: list[Reference] = field(default_factory=list)
     sha256: str | None = None  # of the bytes read; None when the file was not read
     dump: dict[str, Any] | None = None  # record.model_dump(mode="json"), computed once and shared
+
+    @property
+    def record(self) -> Record | None:
+        """The record as its model (None when the file did not validate)."""
+        if self.built is None and self.dump is not None:
+            from ..model import RECORD_TYPES
+
+            self.built = RECORD_TYPES[self.kind].model_validate(self.dump)
+        return self.built
+
+    @property
+    def record_id(self) -> str | None:
+        """The id a valid record claims (also when other checks found errors)."""
+        return None if self.dump is None else str(self.dump["id"])
 
 
 def load_text(text: str, kind: str, display: str, stem: str, limits: Limits, today: dt.date | None = None) -> LoadedFile:
@@ -48,11 +67,6 @@ def load_text(text: str, kind: str, display: str, stem: str, limits: Limits, tod
 
 
 def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, today: dt.date | None) -> LoadedFile:
-    from pydantic import ValidationError
-
-    from ..model import RECORD_TYPES
-
-    model = RECORD_TYPES[kind]
     result = LoadedFile(Path(display), display, kind, None)
     outcome, data = compose(text, limits.max_depth)
     refused = data if outcome == "refused" else guard(text, limits.max_depth) if outcome == "fallback" else None
@@ -92,42 +106,63 @@ def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, to
             line, col = key_position(text, index)
             result.problems.append(Problem(display, line, col, "invalid-key", f"field names must be text, not {clip(repr(key))}", "error"))
             return result
+    dump = compiled.dump(kind, data)  # without pydantic, when the catalog gave us its schemas
+    record = None
+    if dump is None:
+        from pydantic import ValidationError
+
+        from ..model import RECORD_TYPES
+
+        model = RECORD_TYPES[kind]
+        try:
+            record = model.model_validate(data)
+            dump = record.model_dump(mode="json")
+        except ValidationError as exc:
+            result.problems.extend(validation_problems(exc, model, text, display, data))
+            _partial_checks(result, kind, data, stem, text, today)
+            return result
+        except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
+            return _unjudged(result, exc)
     try:
-        record = model.model_validate(data)
-        dump = record.model_dump(mode="json")
         nodes = walk(dump)
-        refs = references(record, dump, nodes)
+        refs = references(kind, dump, nodes)
         found = list(record_checks(kind, dump, stem, today or dt.date.today(), nodes=nodes))
-    except ValidationError as exc:
-        result.problems.extend(validation_problems(exc, model, text, display, data))
-        try:  # one bad field never hides the rest: the rules that can still be judged are
-            for loc, code, message, level, hint in record_checks(kind, data, stem, today or dt.date.today(), partial=True):
-                line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
-                result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
-        except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError):
-            pass
-        return result
     except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as exc:
-        # A rule that trips over a value nobody foresaw (a count too large to divide, say)
-        # costs this file, never the run: the curator still gets every other problem.
-        result.problems.append(
-            Problem(
-                display,
-                1,
-                1,
-                "invalid-record",
-                f"record could not be checked: {type(exc).__name__}: {clip(str(exc), 120)}",
-                "error",
-                "look for an extreme value",
-            )
-        )
-        return result
-    result.record = record
+        return _unjudged(result, exc)
+    result.built = record
     result.refs = refs
     result.dump = dump
     for loc, code, message, level, hint in found:
         line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
         result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
+    return result
+
+
+def _partial_checks(result: LoadedFile, kind: str, data: dict[str, Any], stem: str, text: str, today: dt.date | None) -> None:
+    """One bad field never hides the rest: the rules that can still be judged are."""
+    display = result.display
+    try:
+        for loc, code, message, level, hint in record_checks(kind, data, stem, today or dt.date.today(), partial=True):
+            line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
+            result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
+    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError):
+        pass
+
+
+def _unjudged(result: LoadedFile, exc: Exception) -> LoadedFile:
+    """A rule that trips over a value nobody foresaw (a count too large to divide, say) costs this
+    file, never the run: the curator still gets every other problem."""
+    result.problems.append(
+        Problem(
+            result.display,
+            1,
+            1,
+            "invalid-record",
+            f"record could not be checked: {type(exc).__name__}: {clip(str(exc), 120)}",
+            "error",
+            "look for an extreme value",
+        )
+    )
     return result
 
 

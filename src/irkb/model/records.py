@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StringConstraints
 
 from ..kinds import KINDS
+from ..shape import DOI_PATTERN, PMID_PATTERN
 from ..vocab import Anaesthesia, BodySystem, Category, ComplicationGroup, Purpose, Role, RouteKind, Setting, SourceKind, Speed, Technique
 from .fields import (
     Alias,
@@ -29,15 +30,11 @@ from .fields import (
     _Model,
 )
 
-DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
-PMID_PATTERN = r"^\d{1,9}$"
-
 
 class Record(_Model):
     """Fields every record kind has."""
 
     record_type: ClassVar[str] = "record"
-    recommended: ClassVar[tuple[str, ...]] = ()
 
     id: RecordId = Field(description="Unique kebab-case id; equals the file name without .yaml.")
     aliases: list[Alias] = Field(default_factory=list, description="Other names and abbreviations, resolved by every lookup.")
@@ -48,7 +45,6 @@ class Modality(Record):
     """A guidance modality: what it sees, how fast, at what cost."""
 
     record_type: ClassVar[str] = "modality"
-    recommended: ClassVar[tuple[str, ...]] = ("summary", "sees_best", "blind_spots", "classic_uses", "sources")
 
     name: Text = Field(description="Display name.")
 
@@ -73,7 +69,6 @@ class AccessRoute(Record):
     """A way into the body: an artery, a vein, or a non-vascular path."""
 
     record_type: ClassVar[str] = "access-route"
-    recommended: ClassVar[tuple[str, ...]] = ("summary", "advantages", "drawbacks", "sources")
 
     name: Text = Field(description="Display name.")
 
@@ -96,7 +91,6 @@ class Complication(Record):
     """A complication type of the controlled vocabulary, so queries across procedures use one name."""
 
     record_type: ClassVar[str] = "complication"
-    recommended: ClassVar[tuple[str, ...]] = ("definition",)
 
     name: Text = Field(description="Display name.")
 
@@ -111,7 +105,6 @@ class Source(Record):
     """A cited source: guideline, study, review, textbook or web page."""
 
     record_type: ClassVar[str] = "source"
-    recommended: ClassVar[tuple[str, ...]] = ("year",)
 
     title: Text = Field(description="Full title.")
     authors: list[Text] = Field(default_factory=list, description="Authors, 'Surname Initials'.")
@@ -133,15 +126,6 @@ class Procedure(Record):
     """An image-guided procedure."""
 
     record_type: ClassVar[str] = "procedure"
-    recommended: ClassVar[tuple[str, ...]] = (
-        "summary",
-        "guidance",
-        "indications",
-        "contraindications",
-        "complications",
-        "pearls",
-        "sources",
-    )
 
     name: Text = Field(description="Display name.")
     category: Category = Field(description="What kind of procedure it is.")

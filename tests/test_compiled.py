@@ -1,0 +1,172 @@
+"""The validator built from the models' schemas as data (no pydantic) agrees with the models.
+
+It decides whether an edited file is served, so it may never accept what the models reject, and
+what it accepts must be the very record the models would give, key order included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import field_validator
+
+from irkb.ingest import compiled
+from irkb.ingest.yaml import compose
+from irkb.kb import load
+from irkb.kinds import KINDS
+from irkb.model import RECORD_TYPES
+from irkb.model import compiled as rewrite
+from irkb.model.fields import _Model
+
+from .conftest import MINI_KB, ROOT
+
+
+@pytest.fixture(scope="module")
+def schemas() -> dict[str, Any]:
+    return json.loads(json.dumps(rewrite.validator_schemas()))  # as the catalog stores them: JSON
+
+
+@pytest.fixture
+def installed(schemas: dict[str, Any]) -> Iterator[None]:
+    before = dict(compiled._schemas)
+    compiled.install(schemas)
+    yield
+    compiled.install(before)
+
+
+def _documents(root: Path) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for kind in KINDS:
+        for path in sorted((root / kind.folder).glob("*.yaml")):
+            outcome, data = compose(path.read_text(encoding="utf-8"), 64)
+            assert outcome == "ok", path
+            out.append((kind.name, data))
+    return out
+
+
+def _by_models(kind: str, data: Any) -> dict[str, Any] | None:
+    try:
+        return RECORD_TYPES[kind].model_validate(data).model_dump(mode="json")
+    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError):  # ValidationError is a ValueError
+        return None
+
+
+def _agree(kind: str, data: Any) -> None:
+    fast, slow = compiled.dump(kind, data), _by_models(kind, data)
+    assert (fast is None) == (slow is None), (kind, data, "compiled" if fast is not None else "models", "accepts alone")
+    if fast is not None:
+        assert json.dumps(fast) == json.dumps(slow)  # the same record, key order and all
+
+
+def test_every_shipped_record_compiles_to_what_the_models_give(installed: None) -> None:
+    documents = _documents(ROOT / "data")
+    assert len(documents) > 1000
+    for kind, data in documents:
+        _agree(kind, data)
+        assert compiled.dump(kind, data) is not None
+
+
+# --------------------------------------------------------------------------- generated edits
+
+ODD_VALUES: list[Any] = [
+    None, True, False, 0, 1, -1, 3, 10**10, 0.5, 99.95, 100.0, 100.5, -0.0, float("inf"), float("nan"), "", " ", "  padded  ",
+    "ct", "primary", "adjunct", "observed", "upper-bound", "sir-2017", "cirse-2017", "mild", "minor", "3", "range", "ci95", "percent",
+    "kebab-id", "Not An Id", "2026-01-01", "2026-02-30", dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, 12, 0), b"ct", [], [None], ["x"],
+    ["ct", "ct"], {}, {"text": "a"}, {"text": " ", "source": "x"}, {"text": "a", "source": "Bad Id"}, {"percent": 5},
+    {"percent": 25, "numerator": 1, "denominator": 4}, {"percent": 30, "numerator": 1, "denominator": 4}, {"low": 5, "high": 1},
+    {"unit": "mm", "value": 5}, {"complication": "haemorrhage", "rate": {"high": 2}}, {"measure": "technical-success", "rate": {"percent": 90}},
+    {"modality": "ct", "role": "primary"}, {"name": "surgery"}, {"procedure": None}, "D012345", "RID123",
+]  # fmt: skip
+
+BASES = _documents(MINI_KB)
+
+
+def _places(value: Any, here: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield here
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _places(item, (*here, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _places(item, (*here, index))
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A valid record with one to three values replaced, removed or added, anywhere in it."""
+    kind, base = draw(st.sampled_from(BASES))
+    data = _copy(base)
+    for _ in range(draw(st.integers(1, 3))):
+        place = draw(st.sampled_from(list(_places(data))[1:]))
+        *parent_path, last = place
+        parent = data
+        for step in parent_path:
+            parent = parent[step]
+        how = draw(st.sampled_from(["replace", "replace", "remove", "add"]))
+        if how == "replace":
+            parent[last] = _copy(draw(st.sampled_from(ODD_VALUES)))
+        elif how == "remove":
+            del parent[last]
+        elif isinstance(parent[last], dict):
+            parent[last][draw(st.sampled_from(["extra", "percent", "source", "severity", "severity_scale", "interval", "note"]))] = _copy(
+                draw(st.sampled_from(ODD_VALUES))
+            )
+        elif isinstance(parent[last], list):
+            parent[last].append(_copy(draw(st.sampled_from(ODD_VALUES))))
+    return kind, data
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=edited())
+def test_an_edited_record_gets_the_same_verdict_and_record_from_both(installed: None, case: tuple[str, dict[str, Any]]) -> None:
+    _agree(*case)
+
+
+# --------------------------------------------------------------------------- what the rewrite refuses
+
+
+def test_a_validator_that_is_not_a_shared_rule_stops_the_rewrite() -> None:
+    class Doubled(_Model):
+        x: int
+
+        @field_validator("x")
+        @classmethod
+        def _double(cls, value: int) -> int:
+            return value * 2
+
+    Doubled.model_rebuild()
+    with pytest.raises(rewrite.Unsupported, match="not a rule"):
+        rewrite._rewrite(Doubled.__pydantic_core_schema__)
+
+
+def test_when_the_models_cannot_be_rewritten_pydantic_validates_everything(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = load(kb_dir)
+    reference = ({k: [expected.doc(k, rid) for rid in v] for k, v in expected.records.items()}, [p.format() for p in expected.problems])
+
+    def refuse() -> dict[str, Any]:
+        raise rewrite.Unsupported("a node from a newer pydantic")
+
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(kb_dir.parent / "other-cache"))
+    monkeypatch.setattr(rewrite, "validator_schemas", refuse)
+    before = dict(compiled._schemas)
+    try:
+        kb = load(kb_dir)
+        assert not compiled.installed()
+        assert ({k: [kb.doc(k, rid) for rid in v] for k, v in kb.records.items()}, [p.format() for p in kb.problems]) == reference
+    finally:
+        compiled.install(before)
