@@ -133,9 +133,11 @@ def _use_validators(db: Connection) -> None:
     file. When the models use something the data cannot say, none are kept and pydantic does all.
     """
     row = db.execute("SELECT value FROM meta WHERE key = 'validators'").fetchone()
-    if row is not None:
-        text = row[0]
-    else:
+    try:
+        schemas = jsonio.loads(row[0]) if row is not None else None
+    except ValueError:  # not JSON (the cache file was tampered with): make them again
+        schemas = None
+    if not isinstance(schemas, dict):
         from ..model.compiled import Unsupported, validator_schemas
 
         try:
@@ -143,7 +145,8 @@ def _use_validators(db: Connection) -> None:
         except (Unsupported, LookupError, TypeError, AttributeError):  # a core schema shaped in a way not foreseen
             text = "{}"
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('validators', ?)", (text,))
-    compiled.install(jsonio.loads(text))
+        schemas = jsonio.loads(text)
+    compiled.install(schemas)
 
 
 def _known(db: Connection) -> dict[str, tuple[Any, ...]]:
