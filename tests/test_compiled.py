@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pydantic import field_validator
 
 from irkb.ingest import compiled
+from irkb.ingest.checks import walk
 from irkb.ingest.yaml import compose
 from irkb.kb import load
 from irkb.kinds import KINDS
@@ -88,16 +89,6 @@ ODD_VALUES: list[Any] = [
 BASES = _documents(MINI_KB)
 
 
-def _places(value: Any, here: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield here
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _places(item, (*here, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _places(item, (*here, index))
-
-
 def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
@@ -112,7 +103,7 @@ def edited(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     kind, base = draw(st.sampled_from(BASES))
     data = _copy(base)
     for _ in range(draw(st.integers(1, 3))):
-        place = draw(st.sampled_from(list(_places(data))[1:]))
+        place = draw(st.sampled_from([loc for loc, _ in walk(data)][1:]))
         *parent_path, last = place
         parent = data
         for step in parent_path:
