@@ -231,7 +231,7 @@ class _Publisher:
 
     def __init__(self, db: Connection, affected: set[tuple[str, str]]) -> None:
         self.db, self.affected = db, affected
-        self.cold = db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0
+        self.cold = db.execute("SELECT NOT EXISTS (SELECT 1 FROM keys)").fetchone()[0] == 1
         self.published: set[tuple[str, str]] = set()  # given rows in this refresh
         self.cleared: set[tuple[str, str]] = set()  # rows from before this refresh removed
         self.rows: dict[str, list[tuple[Any, ...]]] = {}
