@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,20 @@ def test_when_the_models_cannot_be_rewritten_pydantic_validates_everything(kb_di
         assert ({k: [kb.doc(k, rid) for rid in v] for k, v in kb.records.items()}, [p.format() for p in kb.problems]) == reference
     finally:
         compiled.install(before)
+
+
+def test_stored_schemas_that_are_not_json_are_made_again(kb_dir: Path) -> None:
+    import sqlite3
+
+    first = load(kb_dir)
+    expected = {k: [first.doc(k, rid) for rid in v] for k, v in first.records.items()}
+    (catalog,) = (Path(os.environ["IRKB_CACHE_DIR"])).glob("*.sqlite")
+    with sqlite3.connect(catalog) as db:
+        db.execute("UPDATE meta SET value = 'not json {' WHERE key = 'validators'")
+    path = kb_dir / "procedures" / "tips.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nname: ", "\nname: Edited ", 1), encoding="utf-8")
+    kb = load(kb_dir)
+    assert kb.doc("procedure", "tips")["name"].startswith("Edited ")
+    assert {k: [kb.doc(k, rid) for rid in v] for k, v in kb.records.items() if k != "procedure"} == {k: v for k, v in expected.items() if k != "procedure"}
+    with sqlite3.connect(catalog) as db:
+        assert json.loads(db.execute("SELECT value FROM meta WHERE key = 'validators'").fetchone()[0]).keys() == {k.name for k in KINDS}
