@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,10 +26,11 @@ from .store import Connection, Rows, connect, create, open_file
 
 
 class SearchKeys(NamedTuple):
-    """Normalised ids, names and aliases, and whose they are: (kind, id, field)."""
+    """Every normalised id, name and alias, and beside each the row of ``keys`` it comes from
+    (whose it is is read only for the few that match: ``key_owners``)."""
 
     texts: list[str]
-    owners: list[tuple[str, str, str, str]]  # (kind, id, field, the text as written)
+    rowids: array[int]
 
 
 def _wanted(data_dir: Path) -> dict[str, str]:
@@ -177,14 +179,22 @@ class Catalog:
         return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys")]
 
     def search_keys(self) -> SearchKeys:
-        """Every id, name and alias (normalised) with its record and field, read once per process."""
+        """Every id, name and alias (normalised), read once per process: two columns, so memory
+        stays small however many records there are."""
         if self._search_keys is None:
-            texts, owners = [], []
-            for key, kind, rid, loc, text in self.db.execute("SELECT key, kind, id, loc, text FROM keys"):
-                texts.append(key)
-                owners.append((kind, rid, {'["id"]': "id", '["name"]': "name", '["title"]': "title"}.get(loc, "aliases"), text))
-            self._search_keys = SearchKeys(texts, owners)
+            rows = self.db.execute("SELECT rowid, key FROM keys ORDER BY rowid")
+            self._search_keys = SearchKeys([r[1] for r in rows], array("q", [r[0] for r in rows]))
         return self._search_keys
+
+    def key_owners(self, rowids: list[int]) -> dict[int, tuple[str, str, str, str]]:
+        """rowid of a ``keys`` row -> (kind, id, field, the text as written)."""
+        out = {}
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start : start + 500]
+            query = f"SELECT rowid, kind, id, loc, text FROM keys WHERE rowid IN ({', '.join('?' * len(chunk))})"
+            for rowid, kind, rid, loc, text in self.db.execute(query, chunk):
+                out[rowid] = (kind, rid, {'["id"]': "id", '["name"]': "name", '["title"]': "title"}.get(loc, "aliases"), text)
+        return out
 
     # ------------------------------------------------------------------ problems
 

@@ -94,8 +94,10 @@ def _by_name(kb: KnowledgeBase, query: str, kind: str | None) -> dict[tuple[str,
 
     keys = kb.catalog.search_keys()
     out: dict[tuple[str, str], tuple[float, str, str]] = {}
-    for _, score, index in process.extract(query, keys.texts, scorer=fuzz.ratio, processor=None, score_cutoff=KEY_SCORE, limit=CANDIDATES):
-        k, rid, field, shown = keys.owners[index]
+    found = process.extract(query, keys.texts, scorer=fuzz.ratio, processor=None, score_cutoff=KEY_SCORE, limit=CANDIDATES)
+    owners = kb.catalog.key_owners([keys.rowids[index] for _, _, index in found])
+    for _, score, index in found:
+        k, rid, field, shown = owners[keys.rowids[index]]
         if kind not in (None, k):
             continue
         exact = keys.texts[index] == query or keys.texts[index].replace(" ", "") == query.replace(" ", "")
