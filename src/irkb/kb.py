@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -129,9 +129,9 @@ class KnowledgeBase:
         rows = self.catalog.execute("SELECT id, speed, ionising_radiation FROM modalities")
         return {r[0]: {"speed": r[1], "ionising_radiation": bool(r[2])} for r in rows}
 
-    def names(self, kind: str) -> dict[str, str]:
-        """Display names of one kind's records."""
-        return self.catalog.names(kind)
+    def names(self, kind: str, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Display names of one kind's records (or of those ``ids`` only)."""
+        return self.catalog.names(kind, ids)
 
     # ------------------------------------------------------------------ problems
 
@@ -201,7 +201,7 @@ class KnowledgeBase:
     def _labels(self, matches: list[tuple[str, str]]) -> dict[str, str]:
         out = {}
         for k, i in matches:
-            name = self.catalog.names(k).get(i)
+            name = self.catalog.names(k, [i]).get(i)
             if name:
                 out[i] = name
         return out

@@ -157,10 +157,17 @@ class Catalog:
         """Documents of one kind (every record by id, or the ids given, in that order)."""
         return [jsonio.loads(t) for t in self.doc_texts(kind, ids)]
 
-    def names(self, kind: str) -> dict[str, str]:
-        """Display name (name, or a source's title) of every record of one kind."""
+    def names(self, kind: str, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Display name (name, or a source's title) of every record of one kind, or of those ``ids``."""
         column = "title" if kind == "source" else "name"
-        return dict(self.db.execute(f"SELECT id, [{column}] FROM [{BY_NAME[kind].key}]").fetchall())
+        query = f"SELECT id, [{column}] FROM [{BY_NAME[kind].key}]"
+        if ids is None:
+            return dict(self.db.execute(query).fetchall())
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            out.update(self.db.execute(f"{query} WHERE id IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
+        return out
 
     # ------------------------------------------------------------------ lookup keys
 

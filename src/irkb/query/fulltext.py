@@ -127,7 +127,6 @@ def search(kb: KnowledgeBase, text: str, kind: str | None = None, limit: int = 2
     texts = (
         {r[0]: r[1:] for r in kb.catalog.execute(f"SELECT rowid, {columns} FROM search_fts WHERE rowid IN ({marks})", list(candidates))} if candidates else {}
     )
-    names = {k: kb.names(k) for k in NAMES}
     scored: dict[tuple[str, str], tuple[float, str, str]] = {}
     for rowid, (k, rid) in candidates.items():
         fields = dict(zip(SEARCH_COLUMNS, texts.get(rowid, ()), strict=False))
@@ -135,7 +134,9 @@ def search(kb: KnowledgeBase, text: str, kind: str | None = None, limit: int = 2
     for key, (score, field, shown) in named.items():
         if score > scored.get(key, (0.0, "", ""))[0]:
             scored[key] = (score, field, shown)
-    hits = [Hit(k, rid, names[k].get(rid, rid), round(score, 1), field, snippet) for (k, rid), (score, field, snippet) in scored.items() if score >= cutoff]
+    kept = {key: found for key, found in scored.items() if found[0] >= cutoff}
+    names = {k: kb.names(k, [rid for kind_, rid in kept if kind_ == k]) for k in NAMES}
+    hits = [Hit(k, rid, names[k].get(rid, rid), round(score, 1), field, snippet) for (k, rid), (score, field, snippet) in kept.items()]
     order = {k: i for i, k in enumerate(NAMES)}
     hits.sort(key=lambda h: (-h.score, order[h.kind], h.id))
     return hits[:limit] if limit > 0 else hits
