@@ -179,3 +179,36 @@ def test_stored_schemas_that_are_not_json_are_made_again(kb_dir: Path) -> None:
     assert {k: [kb.doc(k, rid) for rid in v] for k, v in kb.records.items() if k != "procedure"} == {k: v for k, v in expected.items() if k != "procedure"}
     with sqlite3.connect(catalog) as db:
         assert json.loads(db.execute("SELECT value FROM meta WHERE key = 'validators'").fetchone()[0]).keys() == {k.name for k in KINDS}
+
+
+def test_spawned_workers_compile_what_one_process_does(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows start workers by spawning (nothing inherited): they get the stored schemas
+    from the pool's set-up and compile every file as a single process does."""
+    from irkb.index import refresh
+
+    alone = load(kb_dir)
+    expected = ({k: [alone.doc(k, rid) for rid in v] for k, v in alone.records.items()}, [p.format() for p in alone.problems])
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(kb_dir.parent / "spawned-cache"))
+    monkeypatch.setattr(refresh, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(refresh, "START_METHOD", "spawn")
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    kb = load(kb_dir)
+    assert ({k: [kb.doc(k, rid) for rid in v] for k, v in kb.records.items()}, [p.format() for p in kb.problems]) == expected
+
+
+def test_a_worker_is_set_up_with_the_schemas_in_use(schemas: dict[str, Any]) -> None:
+    import signal
+
+    from irkb.index import refresh
+
+    before, handlers = compiled.current(), {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    procedure = next(data for kind, data in BASES if kind == "procedure")
+    try:
+        compiled.install({})
+        assert compiled.dump("procedure", procedure) is None  # nothing installed: ask the models
+        refresh._worker_start(schemas)
+        assert compiled.dump("procedure", procedure) == _by_models("procedure", procedure)
+    finally:
+        compiled.install(before)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)

@@ -29,6 +29,7 @@ from .tables import delete_sql, insert_sql, record_rows
 
 PARALLEL_FROM = 400  # files: below this, worker processes cost more than they save
 BATCH = 256
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"  # how worker processes start
 
 Progress = Callable[[int, int], None]
 
@@ -302,12 +303,15 @@ def _flush(db: Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     rows.clear()
 
 
-def _worker_signals() -> None:
-    """Workers end quietly when the pool is terminated (the parent's SIGTERM handler is not theirs)."""
+def _worker_start(schemas: dict[str, Any]) -> None:
+    """A worker's set-up: it ends quietly when the pool is terminated (the parent's SIGTERM handler
+    is not its own), and validates with the catalog's stored schemas (a spawned worker, on macOS
+    or Windows, inherits nothing from the parent)."""
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    compiled.install(schemas)
 
 
 def _compile_all(todo: list[FileStat], data_dir: Path, progress: Progress | None) -> Iterator[dict[str, Any]]:
@@ -320,7 +324,7 @@ def _compile_all(todo: list[FileStat], data_dir: Path, progress: Progress | None
         import multiprocessing
 
         try:
-            pool = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(workers, initializer=_worker_signals)
+            pool = multiprocessing.get_context(START_METHOD).Pool(workers, initializer=_worker_start, initargs=(compiled.current(),))
         except (OSError, ValueError):
             pool = None
     results = pool.imap(compile_job, jobs, chunksize=32) if pool is not None else map(compile_job, jobs)

@@ -32,6 +32,11 @@ def installed() -> bool:
     return bool(_schemas)
 
 
+def current() -> dict[str, Any]:
+    """The schemas in use (to hand to a worker process)."""
+    return dict(_schemas)
+
+
 def _resolve(node: Any) -> Any:
     """The stored schema with each rule's name replaced by the function itself."""
     if isinstance(node, dict):
