@@ -208,7 +208,14 @@ def test_an_ascii_only_stdout_gets_escapes_not_a_crash() -> None:
 
 
 def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
-    for args in (["diff", str(MINI_KB), str(tmp_path / "x.json")], ["list"], ["--help"], ["export", "-f", "json"], ["export", "-f", "csv"]):
+    for args in (
+        ["diff", str(MINI_KB), str(tmp_path / "x.json")],
+        ["list"],
+        ["--help"],
+        ["export", "-f", "json"],
+        ["export", "-f", "csv"],
+        ["complications", "--of", "all", "-f", "json"],
+    ):
         if args[0] == "diff":
             (tmp_path / "x.json").write_text(json.dumps({"procedures": [], "sources": []}))
         command = f"{sys.executable} -m irkb --data-dir {MINI_KB} {' '.join(args)} | head -c 1; exit ${{PIPESTATUS[0]}}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from irkb import query
 from irkb.errors import Ambiguous, NotFound
 from irkb.kb import KnowledgeBase, load
+from irkb.view.text import to_json
 
-from .conftest import MINI_KB
+from .conftest import MINI_KB, Run
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +143,29 @@ def test_stats(kb: KnowledgeBase) -> None:
 
 def test_kb_loads_from_path_objects(tmp_path: Path) -> None:
     assert load(Path(MINI_KB)).count() == load(str(MINI_KB)).count()
+
+
+@pytest.mark.parametrize("command", [["complications", "--of", "all"], ["complications", "--sort", "rate"], ["complications", "--sort", "complication"]])
+def test_figures_are_written_a_page_at_a_time_as_the_whole_answer_would_be(run: Run, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """Machine formats stream the figures a page at a time: pages of one row give what one page of
+    every row gives, in every format, and JSON is still one JSON list."""
+    from irkb.query import figures
+
+    def output(page: int, fmt: str, *extra: str) -> str:
+        monkeypatch.setattr(figures, "PAGE", page)
+        result = run("--data-dir", str(MINI_KB), *command, *extra, "-f", fmt)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    whole = output(10**6, "json")
+    rows = json.loads(whole)
+    assert len(rows) >= 3 and whole == to_json(rows) + "\n"
+    assert [(r["procedure"] or r["access_route"], r["complication"]) for r in rows] == [
+        (r["procedure"] or r["access_route"], r["complication"])
+        for r in query.complication_rows(
+            load(MINI_KB), of="all" if "all" in command else "procedure", sort=command[-1] if command[1] == "--sort" else "procedure"
+        )
+    ]
+    for fmt in ("json", "jsonl", "csv", "yaml", "markdown", "table"):
+        assert output(1, fmt) == output(10**6, fmt), fmt
+    assert output(1, "json", "--min-rate", "100") == "[]\n" and output(1, "yaml", "--min-rate", "100") == "[]\n"  # no figure that high

@@ -3,11 +3,11 @@ every figure shown with what it counts, its kind, population and source in every
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..vocab import Format
-from .output import out, rich_out, show_rich
+from .output import out, out_chunks, rich_out, show_rich
 from .runtime import State
 
 _RATE = ("percent", "low", "high", "numerator", "denominator", "interval")
@@ -30,25 +30,37 @@ def _flat(row: dict[str, Any], first: Sequence[str]) -> dict[str, Any]:
     return flat
 
 
-def _emit(state: State, rows: list[dict[str, Any]], fmt: Format, owner: Any, label: Any, first: Sequence[str], group_by_label: bool) -> None:
-    from ..view.figures import figure_line
-    from ..view.text import csv_text, markdown_table, to_json, tsv, yaml_text
+def _machine(pages: Iterable[list[dict[str, Any]]], fmt: Format, first: Sequence[str]) -> Iterator[str]:
+    """JSON, JSONL, YAML or CSV of the figure rows, a page at a time (as the whole list would be written)."""
+    from ..view.text import csv_lines, json_array_chunks, to_json, yaml_items
 
+    rows = (r for page in pages for r in page)
     if fmt == Format.JSON:
-        out(state, to_json(rows) + "\n")
-        return
-    if fmt == Format.JSONL:
-        out(state, "".join(to_json(r, indent=None) + "\n" for r in rows))
-        return
-    if fmt == Format.YAML:
-        out(state, yaml_text(rows) if rows else "[]\n")
-        return
-    if fmt == Format.CSV:
-        flat = [_flat(r, first) for r in rows]
+        yield from json_array_chunks([to_json(r) for r in page] for page in pages)
+        yield "\n"
+    elif fmt == Format.JSONL:
+        yield from (to_json(r, indent=None) + "\n" for r in rows)
+    elif fmt == Format.YAML:
+        empty = True
+        for item in yaml_items(rows):
+            empty = False
+            yield item
+        if empty:
+            yield "[]\n"
+    else:
         header = [*first, *(f"rate_{k}" for k in _RATE), "comparator_label", *(f"comparator_{k}" for k in _RATE)]
         header += ["rate_kind", "per", "population", "note", "source", "source_kind", "locator"]
-        out(state, csv_text(flat, header))
+        yield from csv_lines((_flat(r, first) for r in rows), header)
+
+
+def _emit(state: State, pages: Iterator[list[dict[str, Any]]], fmt: Format, owner: Any, label: Any, first: Sequence[str], group_by_label: bool) -> None:
+    from ..view.figures import figure_line
+    from ..view.text import markdown_table, tsv
+
+    if fmt in (Format.JSON, Format.JSONL, Format.YAML, Format.CSV):  # what scripts read: never held whole
+        out_chunks(_machine(pages, fmt, first))
         return
+    rows = [r for page in pages for r in page]  # a person's view groups and aligns the whole answer
     kinds = {r["source"]: r["source_kind"] for r in rows if r.get("source_kind")}
     lines = [(owner(r), figure_line(r, label(r), kinds)) for r in rows]
     if rich_out(state, fmt):
@@ -76,10 +88,10 @@ def complications(
     fmt: Format = Format.TABLE,
 ) -> None:
     """``irkb complications``: complication figures across procedures (or access routes)."""
-    from ..query.figures import complication_rows
+    from ..query.figures import complication_pages
 
     state.format = str(fmt)
-    rows = complication_rows(
+    pages = complication_pages(
         state.kb(),
         procedure=procedure or (),
         complication=complication or (),
@@ -90,7 +102,7 @@ def complications(
         sort=str(sort),
     )
     first = ("procedure", "access_route", "complication", "severity", "severity_scale")
-    _emit(state, rows, fmt, lambda r: r["procedure"] or r["access_route"], lambda r: r["complication_name"], first, str(sort) == "complication")
+    _emit(state, pages, fmt, lambda r: r["procedure"] or r["access_route"], lambda r: r["complication_name"], first, str(sort) == "complication")
 
 
 def outcomes(
@@ -103,10 +115,10 @@ def outcomes(
     fmt: Format = Format.TABLE,
 ) -> None:
     """``irkb outcomes``: outcome figures (technical success, patency, ...) across procedures."""
-    from ..query.figures import outcome_rows
+    from ..query.figures import outcome_pages
 
     state.format = str(fmt)
-    rows = outcome_rows(
+    pages = outcome_pages(
         state.kb(),
         procedure=procedure or (),
         measure=measure or (),
@@ -114,4 +126,4 @@ def outcomes(
         rate_kind=str(rate_kind) if rate_kind else None,
         sort=str(sort),
     )
-    _emit(state, rows, fmt, lambda r: r["procedure"], lambda r: r["measure"], ("procedure", "measure"), str(sort) == "measure")
+    _emit(state, pages, fmt, lambda r: r["procedure"], lambda r: r["measure"], ("procedure", "measure"), str(sort) == "measure")

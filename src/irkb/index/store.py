@@ -13,7 +13,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import cachedir
 
@@ -36,6 +36,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(names, summary, indicat
 CREATE VIRTUAL TABLE IF NOT EXISTS search_terms USING fts5vocab(search_fts, 'row');
 CREATE TABLE IF NOT EXISTS derived(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+T = TypeVar("T")
 
 INTERNAL_TABLES = ("meta", "files", "documents", "keys", "search_rows", "search_fts", "search_terms", "derived")
 
@@ -68,15 +70,38 @@ class Connection:
         self.raw = raw
         self._rebuild = rebuild
 
+    def _recovered(self, exc: sqlite3.DatabaseError) -> bool:
+        """Rebuild the catalog if ``exc`` says it is damaged and nothing can be half done (no
+        transaction open, not rebuilt before in this run); whether it was."""
+        if not damaged(exc) or self._rebuild is None or self.raw.in_transaction:
+            return False
+        rebuild, self._rebuild = self._rebuild, None
+        self.raw = rebuild()
+        return True
+
     def _read(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
         try:
             return run(self.raw)
         except sqlite3.DatabaseError as exc:
-            if not damaged(exc) or self._rebuild is None or self.raw.in_transaction:
+            if not self._recovered(exc):
                 raise
-            rebuild, self._rebuild = self._rebuild, None
-            self.raw = rebuild()
             return run(self.raw)
+
+    def read_pages(self, pages: Callable[[], Iterator[T]]) -> Iterator[T]:
+        """The pages ``pages()`` reads, all in one read transaction (one state of the catalog,
+        whatever another process commits meanwhile). A damaged file found before the first page
+        is out is rebuilt and the reading starts again; once part of the answer is out, it stands."""
+        started = False
+        while True:
+            try:
+                with self.reading():
+                    for page in pages():
+                        started = True
+                        yield page
+                return
+            except sqlite3.DatabaseError as exc:
+                if started or not self._recovered(exc):
+                    raise
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         """Run a statement and read every row (a damaged file is rebuilt once, outside a transaction)."""

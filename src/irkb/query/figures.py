@@ -3,7 +3,7 @@ routes) and outcomes (of procedures), filtered and sorted in SQL over the shared
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
@@ -54,7 +54,12 @@ def _in(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
     return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
 
-def complication_rows(
+def complication_rows(kb: KnowledgeBase, **filters: Any) -> list[dict[str, Any]]:
+    """``complication_pages`` as one list."""
+    return [row for page in complication_pages(kb, **filters) for row in page]
+
+
+def complication_pages(
     kb: KnowledgeBase,
     *,
     procedure: Sequence[str] = (),
@@ -64,8 +69,9 @@ def complication_rows(
     rate_kind: str | None = None,
     of: str = "procedure",
     sort: str = "procedure",
-) -> list[dict[str, Any]]:
-    """One row per complication figure, with the procedure (or access route) id and names added.
+) -> Iterator[list[dict[str, Any]]]:
+    """One row per complication figure, with the procedure (or access route) id and names added,
+    a page at a time (the filters are checked before the first page: a bad one raises at once).
 
     ``of`` is ``procedure`` (default), ``access-route`` or ``all``; naming ``access`` routes means
     access-route figures. ``min_rate`` compares each figure's upper value (percent, else high);
@@ -95,15 +101,15 @@ def complication_rows(
         "complication": f"f.complication_id, {UPPER} DESC, coalesce(f.procedure_id, f.access_route_id), f.position",
         "rate": f"{UPPER} DESC, coalesce(f.procedure_id, f.access_route_id), f.complication_id, f.position",
     }[sort]
-    rows = kb.catalog.db.select(
-        "SELECT f.*, p.name AS procedure_name, a.name AS access_route_name, c.name AS complication_name, s.kind AS source_kind"
-        " FROM complication_figures f LEFT JOIN procedures p ON p.id = f.procedure_id LEFT JOIN access_routes a ON a.id = f.access_route_id"
-        " LEFT JOIN complications c ON c.id = f.complication_id LEFT JOIN sources s ON s.id = f.source_id"
-        f" WHERE {' AND '.join(where)} ORDER BY {order}",
-        params,
+    select = (
+        "SELECT f.rowid AS row_number, f.*, p.name AS procedure_name, a.name AS access_route_name, c.name AS complication_name,"
+        " s.kind AS source_kind FROM complication_figures f LEFT JOIN procedures p ON p.id = f.procedure_id"
+        " LEFT JOIN access_routes a ON a.id = f.access_route_id LEFT JOIN complications c ON c.id = f.complication_id"
+        " LEFT JOIN sources s ON s.id = f.source_id"
     )
-    return [
-        {
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        return {
             "procedure": r["procedure_id"],
             "procedure_name": r["procedure_name"],
             "access_route": r["access_route_id"],
@@ -114,8 +120,8 @@ def complication_rows(
             "severity_scale": r["severity_scale"],
             **_figure(r),
         }
-        for r in rows
-    ]
+
+    return _pages(kb, "complication_figures", where, params, order, select, row)
 
 
 def _rate_filters(where: list[str], params: list[Any], rate_kind: str | None, minimum: float | None) -> None:
@@ -128,7 +134,12 @@ def _rate_filters(where: list[str], params: list[Any], rate_kind: str | None, mi
         params.append(minimum)
 
 
-def outcome_rows(
+def outcome_rows(kb: KnowledgeBase, **filters: Any) -> list[dict[str, Any]]:
+    """``outcome_pages`` as one list."""
+    return [row for page in outcome_pages(kb, **filters) for row in page]
+
+
+def outcome_pages(
     kb: KnowledgeBase,
     *,
     procedure: Sequence[str] = (),
@@ -136,8 +147,9 @@ def outcome_rows(
     min_value: float | None = None,
     rate_kind: str | None = None,
     sort: str = "procedure",
-) -> list[dict[str, Any]]:
-    """One row per outcome figure (technical success, patency, ...), with the procedure id and name added.
+) -> Iterator[list[dict[str, Any]]]:
+    """One row per outcome figure (technical success, patency, ...), with the procedure id and name
+    added, a page at a time (the filters are checked before the first page).
 
     ``measure`` matches a measure id with or without its time point (``primary-patency`` finds
     ``primary-patency-12m``); ``sort`` is ``procedure``, ``measure`` or ``value`` (highest first).
@@ -163,21 +175,41 @@ def outcome_rows(
         "measure": f"f.measure, {UPPER} DESC, f.procedure_id, f.position",
         "value": f"{UPPER} DESC, f.procedure_id, f.measure, f.position",
     }[sort]
-    rows = kb.catalog.db.select(
-        "SELECT f.*, p.name AS procedure_name, s.kind AS source_kind FROM outcome_figures f LEFT JOIN procedures p ON p.id = f.procedure_id"
-        f" LEFT JOIN sources s ON s.id = f.source_id WHERE {' AND '.join(where)} ORDER BY {order}",
-        params,
+    select = (
+        "SELECT f.rowid AS row_number, f.*, p.name AS procedure_name, s.kind AS source_kind FROM outcome_figures f"
+        " LEFT JOIN procedures p ON p.id = f.procedure_id LEFT JOIN sources s ON s.id = f.source_id"
     )
-    return [
-        {
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        return {
             "procedure": r["procedure_id"],
             "procedure_name": r["procedure_name"],
             "measure": r["measure"],
             "measure_definition": OUTCOME_MEASURES.get(measure_base(r["measure"])),
             **_figure(r),
         }
-        for r in rows
-    ]
+
+    return _pages(kb, "outcome_figures", where, params, order, select, row)
+
+
+PAGE = 500
+
+
+def _pages(
+    kb: KnowledgeBase, table: str, where: list[str], params: list[Any], order: str, select: str, row: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Iterator[list[dict[str, Any]]]:
+    """The figures a query selects, in its order, a page at a time and in one read transaction:
+    their row numbers are sorted first (small, whatever the count), then read a page at a time."""
+    db = kb.catalog.db
+
+    def pages() -> Iterator[list[dict[str, Any]]]:
+        numbers = [r[0] for r in db.execute(f"SELECT f.rowid FROM {table} f WHERE {' AND '.join(where)} ORDER BY {order}, f.rowid", params)]
+        for start in range(0, len(numbers), PAGE):
+            chunk = numbers[start : start + PAGE]
+            found = {r["row_number"]: r for r in db.select(f"{select} WHERE f.rowid IN ({','.join('?' * len(chunk))})", chunk)}
+            yield [row(found[n]) for n in chunk]
+
+    return db.read_pages(pages)
 
 
 def upper(rate: dict[str, Any]) -> float:
