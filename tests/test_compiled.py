@@ -11,12 +11,12 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag, field_validator
 
 from irkb.ingest import compiled
 from irkb.ingest.checks import walk
@@ -132,7 +132,7 @@ def test_an_edited_record_gets_the_same_verdict_and_record_from_both(installed: 
 # --------------------------------------------------------------------------- what the rewrite refuses
 
 
-def test_a_validator_that_is_not_a_shared_rule_stops_the_rewrite() -> None:
+def _doubled() -> type[_Model]:
     class Doubled(_Model):
         x: int
 
@@ -141,9 +141,43 @@ def test_a_validator_that_is_not_a_shared_rule_stops_the_rewrite() -> None:
         def _double(cls, value: int) -> int:
             return value * 2
 
-    Doubled.model_rebuild()
-    with pytest.raises(rewrite.Unsupported, match="not a rule"):
-        rewrite._rewrite(Doubled.__pydantic_core_schema__)
+    return Doubled
+
+
+def _strict() -> type[_Model]:
+    class Strict(_Model):
+        model_config = ConfigDict(strict=True)
+        x: int
+
+    return Strict
+
+
+def _open() -> type[BaseModel]:
+    class Open(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        x: int
+
+    return Open
+
+
+def _other_union() -> type[_Model]:
+    class Either(_Model):
+        x: Annotated[Annotated[int, Tag("n")] | Annotated[str, Tag("s")], Discriminator(lambda v: "n" if isinstance(v, str) else "s")]
+
+    return Either
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [(_doubled, "not a rule"), (_strict, "strict"), (_open, "extra"), (_other_union, "tagged union")],
+)
+def test_what_the_data_cannot_say_stops_the_rewrite(make: Any, why: str) -> None:
+    """A validator that is not a shared rule, a strict model, extra fields allowed, a union whose
+    discriminator is not the note's: each would let the two validators disagree, so none is kept."""
+    model = make()
+    model.model_rebuild()
+    with pytest.raises(rewrite.Unsupported, match=why):
+        rewrite._rewrite(model.__pydantic_core_schema__)
 
 
 def test_when_the_models_cannot_be_rewritten_pydantic_validates_everything(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

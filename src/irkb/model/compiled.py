@@ -20,7 +20,7 @@ import operator
 from typing import Any
 
 from ..shape import RULES
-from .fields import _Model
+from .fields import _Model, _note_tag
 from .records import RECORD_TYPES
 
 # Node types whose keys are all data (their children are rewritten in turn).
@@ -59,12 +59,26 @@ def _rewrite(node: Any) -> Any:
     return rewrite(node)
 
 
+_MODEL_KEYS = {"type", "cls", "schema", "config", "custom_init", "root_model", "ref", "metadata"}
+_MODEL_CONFIG = {"title": None, "extra_fields_behavior": "forbid", "validate_default": True}  # None: any value
+_FIELDS_KEYS = {"type", "fields", "model_name", "computed_fields"}
+
+
 def _model(node: dict[str, Any]) -> dict[str, Any]:
-    inner = node["schema"]
-    if inner.get("type") != "model-fields" or inner.get("computed_fields") or node.get("post_init") or node.get("custom_init"):
-        raise Unsupported(f"model {node.get('cls')!r}")
-    if node.get("config", {}).get("extra_fields_behavior") != "forbid":
-        raise Unsupported(f"model {node.get('cls')!r} allows extra fields")
+    # Only what the models use today is rewritten: a model option the typed dict would not apply
+    # (strictness, extra fields allowed, a custom __init__, computed fields) stops the rewrite.
+    inner, config = node["schema"], node.get("config", {})
+    if (
+        set(node) - _MODEL_KEYS
+        or node.get("custom_init")
+        or node.get("root_model")
+        or inner.get("type") != "model-fields"
+        or set(inner) - _FIELDS_KEYS
+        or inner.get("computed_fields")
+        or any(key not in _MODEL_CONFIG or _MODEL_CONFIG[key] not in (None, value) for key, value in config.items())
+        or config.get("extra_fields_behavior") != "forbid"
+    ):
+        raise Unsupported(f"model {node.get('cls')!r}: {sorted(set(node) | set(config))}")
     fields = {}
     for name, field in inner["fields"].items():
         if set(field) - {"type", "schema", "metadata"}:
@@ -108,10 +122,11 @@ def _enum(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _union(node: dict[str, Any]) -> dict[str, Any]:
-    # A note is text or a cited text; its discriminator (a function) only picks which to try, and
-    # a plain union accepts exactly what one of the choices accepts.
+    # A note is text or a cited text, and its discriminator sends a mapping to the cited text and
+    # anything else to the text: exactly the choice that could accept it, so a plain union of the
+    # two accepts the same. Another discriminator may not be so: it stops the rewrite.
     choices = node["choices"]
-    if not isinstance(choices, dict) or set(node) - {"type", "choices", "discriminator", "metadata", "ref"}:
+    if node.get("discriminator") is not _note_tag or not isinstance(choices, dict) or set(node) - {"type", "choices", "discriminator", "metadata", "ref"}:
         raise Unsupported("tagged union")
     out: dict[str, Any] = {"type": "union", "choices": [_rewrite(choice) for choice in choices.values()]}
     if "ref" in node:
