@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonio
-from ..shape import canonical_order
 from ..vocab import normalise
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -69,6 +68,7 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     """
     from ..ingest.limits import Limits
     from ..ingest.record import load_file
+    from ..shape import canonical_order
 
     loaded = load_file(kind, Path(path), Path(data_dir), Limits.from_env())
     failed = any(p.level == "error" for p in loaded.problems)

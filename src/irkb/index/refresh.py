@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 
 from .. import jsonio
 from ..errors import Problem
-from ..ingest import compiled
 from ..ingest.files import IGNORED_NAMES
 from ..ingest.limits import Limits
 from ..kinds import KINDS
@@ -133,6 +132,8 @@ def _use_validators(db: Connection) -> None:
     refresh that checks one edited file reads them back, and never imports pydantic for a valid
     file. When the models use something the data cannot say, none are kept and pydantic does all.
     """
+    from ..ingest import compiled
+
     row = db.execute("SELECT value FROM meta WHERE key = 'validators'").fetchone()
     try:
         schemas = jsonio.loads(row[0]) if row is not None else None
@@ -309,6 +310,8 @@ def _worker_start(schemas: dict[str, Any]) -> None:
     or Windows, inherits nothing from the parent)."""
     import signal
 
+    from ..ingest import compiled
+
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     compiled.install(schemas)
@@ -322,6 +325,8 @@ def _compile_all(todo: list[FileStat], data_dir: Path, progress: Progress | None
     pool = None
     if len(jobs) >= PARALLEL_FROM and workers >= 2 and not os.environ.get("IRKB_NO_PARALLEL"):
         import multiprocessing
+
+        from ..ingest import compiled
 
         try:
             pool = multiprocessing.get_context(START_METHOD).Pool(workers, initializer=_worker_start, initargs=(compiled.current(),))
