@@ -3,14 +3,15 @@ every figure shown with what it counts, its kind, population and source in every
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..index.tables import RATE
 from ..vocab import Format
 from .output import out, out_chunks, rich_out, show_rich
 from .runtime import State
 
-_RATE = ("percent", "low", "high", "numerator", "denominator", "interval")
+_TAIL = ("rate_kind", "per", "population", "note", "source", "source_kind", "locator")  # a figure's CSV columns after the rates
 
 
 def _cell(i: int) -> Any:
@@ -22,43 +23,22 @@ def _cell(i: int) -> Any:
 def _flat(row: dict[str, Any], first: Sequence[str]) -> dict[str, Any]:
     """A figure row for CSV: the rate and the comparator spread over columns."""
     flat = {k: row.get(k) for k in first}
-    flat.update({f"rate_{k}": row["rate"].get(k) for k in _RATE})
+    flat.update({f"rate_{k}": row["rate"].get(k) for k in RATE})
     other = row.get("comparator") or {}
     flat["comparator_label"] = other.get("label")
-    flat.update({f"comparator_{k}": (other.get("rate") or {}).get(k) for k in _RATE})
-    flat.update({k: row.get(k) for k in ("rate_kind", "per", "population", "note", "source", "source_kind", "locator")})
+    flat.update({f"comparator_{k}": (other.get("rate") or {}).get(k) for k in RATE})
+    flat.update({k: row.get(k) for k in _TAIL})
     return flat
-
-
-def _machine(pages: Iterable[list[dict[str, Any]]], fmt: Format, first: Sequence[str]) -> Iterator[str]:
-    """JSON, JSONL, YAML or CSV of the figure rows, a page at a time (as the whole list would be written)."""
-    from ..view.text import csv_lines, json_array_chunks, to_json, yaml_items
-
-    rows = (r for page in pages for r in page)
-    if fmt == Format.JSON:
-        yield from json_array_chunks([to_json(r) for r in page] for page in pages)
-        yield "\n"
-    elif fmt == Format.JSONL:
-        yield from (to_json(r, indent=None) + "\n" for r in rows)
-    elif fmt == Format.YAML:
-        empty = True
-        for item in yaml_items(rows):
-            empty = False
-            yield item
-        if empty:
-            yield "[]\n"
-    else:
-        header = [*first, *(f"rate_{k}" for k in _RATE), "comparator_label", *(f"comparator_{k}" for k in _RATE)]
-        header += ["rate_kind", "per", "population", "note", "source", "source_kind", "locator"]
-        yield from csv_lines((_flat(r, first) for r in rows), header)
 
 
 def _emit(state: State, pages: Iterator[list[dict[str, Any]]], fmt: Format, owner: Any, label: Any, first: Sequence[str], group_by_label: bool) -> None:
     from ..view.figures import figure_line
-    from ..view.text import markdown_table, tsv
+    from ..view.text import DATA_FORMATS, data_chunks, markdown_table, tsv
 
-    if fmt in (Format.JSON, Format.JSONL, Format.YAML, Format.CSV):  # what scripts read: never held whole
-        out_chunks(_machine(pages, fmt, first))
+    if fmt in DATA_FORMATS:  # what scripts read: written a page at a time, never held whole
+        each = (r for page in pages for r in page)
+        header = [*first, *(f"rate_{k}" for k in RATE), "comparator_label", *(f"comparator_{k}" for k in RATE), *_TAIL]
+        out_chunks(data_chunks((_flat(r, first) for r in each) if fmt == Format.CSV else each, fmt, lambda: header))
         return
     rows = [r for page in pages for r in page]  # a person's view groups and aligns the whole answer
     kinds = {r["source"]: r["source_kind"] for r in rows if r.get("source_kind")}

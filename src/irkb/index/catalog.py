@@ -14,7 +14,7 @@ import sqlite3
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from .. import jsonio
 from ..errors import Problem
@@ -24,6 +24,8 @@ from . import cachedir
 from .refresh import Progress, refresh
 from .store import Connection, Rows, connect, create, open_file
 
+T = TypeVar("T")
+
 
 class SearchKeys(NamedTuple):
     """Every normalised id, name and alias, and beside each the row of ``keys`` it comes from
@@ -31,6 +33,19 @@ class SearchKeys(NamedTuple):
 
     texts: list[str]
     rowids: array[int]
+
+
+PAGE = 500  # values per ``IN (...)`` list: well under SQLite's limit on parameters
+
+
+def in_pages(values: Sequence[T], page: int = PAGE) -> Iterator[tuple[list[T], str]]:
+    """``values`` a page at a time, each with its placeholders for ``IN (...)``: ``?,?,?``."""
+    for start in range(0, len(values), page):
+        chunk = list(values[start : start + page])
+        yield chunk, ",".join("?" * len(chunk))
+
+
+_FIELD_OF_LOC = {'["id"]': "id", '["name"]': "name", '["title"]': "title"}  # a key's place -> its field (else an alias)
 
 
 def _wanted(data_dir: Path) -> dict[str, str]:
@@ -139,7 +154,7 @@ class Catalog:
         """Stored JSON texts of the given ids in the order given (every record, by id, when None)."""
         return [text for page in self.doc_text_pages(kind, ids) for text in page]
 
-    def doc_text_pages(self, kind: str, ids: Sequence[str] | None = None, page: int = 500) -> Iterator[list[str]]:
+    def doc_text_pages(self, kind: str, ids: Sequence[str] | None = None, page: int = PAGE) -> Iterator[list[str]]:
         """``doc_texts``, a page at a time (ids that name no record are left out)."""
         sql = f"SELECT d.id, d.json FROM documents d JOIN [{BY_NAME[kind].key}] t ON t.id = d.id WHERE d.kind = ?"
         if ids is None:  # every record, by id: keyset paging
@@ -148,9 +163,8 @@ class Catalog:
                 yield [text for _, text in rows]
                 last = rows[-1][0]
             return
-        for start in range(0, len(ids), page):
-            chunk = list(ids[start : start + page])
-            found = dict(self.db.execute(sql + f" AND d.id IN ({','.join('?' * len(chunk))})", (kind, *chunk)).fetchall())
+        for chunk, marks in in_pages(ids, page):
+            found = dict(self.db.execute(sql + f" AND d.id IN ({marks})", (kind, *chunk)).fetchall())
             yield [found[i] for i in chunk if i in found]
 
     def docs(self, kind: str, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -164,9 +178,8 @@ class Catalog:
         if ids is None:
             return dict(self.db.execute(query).fetchall())
         out: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            out.update(self.db.execute(f"{query} WHERE id IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
+        for chunk, marks in in_pages(ids):
+            out.update(self.db.execute(f"{query} WHERE id IN ({marks})", chunk).fetchall())
         return out
 
     # ------------------------------------------------------------------ lookup keys
@@ -196,11 +209,9 @@ class Catalog:
     def key_owners(self, rowids: list[int]) -> dict[int, tuple[str, str, str, str]]:
         """rowid of a ``keys`` row -> (kind, id, field, the text as written)."""
         out = {}
-        for start in range(0, len(rowids), 500):
-            chunk = rowids[start : start + 500]
-            query = f"SELECT rowid, kind, id, loc, text FROM keys WHERE rowid IN ({', '.join('?' * len(chunk))})"
-            for rowid, kind, rid, loc, text in self.db.execute(query, chunk):
-                out[rowid] = (kind, rid, {'["id"]': "id", '["name"]': "name", '["title"]': "title"}.get(loc, "aliases"), text)
+        for chunk, marks in in_pages(rowids):
+            for rowid, kind, rid, loc, text in self.db.execute(f"SELECT rowid, kind, id, loc, text FROM keys WHERE rowid IN ({marks})", chunk):
+                out[rowid] = (kind, rid, _FIELD_OF_LOC.get(loc, "aliases"), text)
         return out
 
     # ------------------------------------------------------------------ problems

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..index.catalog import in_pages
 from ..index.tables import RATE
 from ..vocab import RateKind, closed_value
 
@@ -192,7 +193,7 @@ def outcome_pages(
     return _pages(kb, "outcome_figures", where, params, order, select, row)
 
 
-PAGE = 500
+PAGE = 500  # figures read at once (a test makes it 1)
 
 
 def _pages(
@@ -204,9 +205,8 @@ def _pages(
 
     def pages() -> Iterator[list[dict[str, Any]]]:
         numbers = [r[0] for r in db.execute(f"SELECT f.rowid FROM {table} f WHERE {' AND '.join(where)} ORDER BY {order}, f.rowid", params)]
-        for start in range(0, len(numbers), PAGE):
-            chunk = numbers[start : start + PAGE]
-            found = {r["row_number"]: r for r in db.select(f"{select} WHERE f.rowid IN ({','.join('?' * len(chunk))})", chunk)}
+        for chunk, marks in in_pages(numbers, PAGE):
+            found = {r["row_number"]: r for r in db.select(f"{select} WHERE f.rowid IN ({marks})", chunk)}
             yield [row(found[n]) for n in chunk]
 
     return db.read_pages(pages)

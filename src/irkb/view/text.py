@@ -210,25 +210,38 @@ def records_text(docs: Sequence[dict[str, Any]], fmt: Format, *, kind: str = "pr
 def records_chunks(docs: Iterable[dict[str, Any]], fmt: Format, *, kind: str = "procedure", mixed: bool = False) -> Iterator[str]:
     """``records_text``, a record at a time: the records are read as they are written."""
 
-    def tagged(doc: dict[str, Any]) -> dict[str, Any]:
-        return {"record_type": kind, **doc} if mixed else doc
+    def field_names() -> list[str]:
+        from ..model import field_order
 
+        return field_order(kind)
+
+    if fmt == Format.MARKDOWN:
+        yield from markdown_lines(docs, summary_columns(kind))
+    elif fmt in DATA_FORMATS:
+        yield from data_chunks(({"record_type": kind, **d} for d in docs) if mixed else docs, fmt, field_names)
+    else:
+        yield from tsv_lines(docs, summary_columns(kind))
+
+
+DATA_FORMATS = (Format.JSON, Format.JSONL, Format.YAML, Format.CSV)
+"""The formats scripts read, which ``data_chunks`` writes."""
+
+
+def data_chunks(rows: Iterable[dict[str, Any]], fmt: Format, csv_header: Callable[[], Sequence[str]]) -> Iterator[str]:
+    """A list of rows (dicts) as JSON, JSONL, YAML or CSV, a row at a time, exactly as the whole
+    list would be written (``[]`` for none). ``csv_header`` gives the CSV columns."""
     if fmt == Format.JSON:
-        yield from docs_json_chunks([to_json(tagged(d))] for d in docs)
+        yield from docs_json_chunks([to_json(r)] for r in rows)
     elif fmt == Format.JSONL:
-        yield from (to_json(tagged(d), indent=None) + "\n" for d in docs)
+        yield from (to_json(r, indent=None) + "\n" for r in rows)
     elif fmt == Format.YAML:
         empty = True
-        for item in yaml_items(tagged(d) for d in docs):
+        for item in yaml_items(rows):
             empty = False
             yield item
         if empty:
             yield "[]\n"
     elif fmt == Format.CSV:
-        from ..model import field_order
-
-        yield from csv_lines(docs, field_order(kind))
-    elif fmt == Format.MARKDOWN:
-        yield from markdown_lines(docs, summary_columns(kind))
+        yield from csv_lines(rows, csv_header())
     else:
-        yield from tsv_lines(docs, summary_columns(kind))
+        raise ValueError(f"{fmt} is not a data format")
