@@ -52,6 +52,11 @@ def canonical_order(names: list[str]) -> list[str]:
     return head + [n for n in names if n not in head and n not in tail] + tail
 
 
+def canonical(fields: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields (a model's dump, in declaration order) in canonical order."""
+    return {name: fields[name] for name in canonical_order(list(fields))}
+
+
 # --------------------------------------------------------------------------- input conversions
 
 

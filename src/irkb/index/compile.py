@@ -68,12 +68,12 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     """
     from ..ingest.limits import Limits
     from ..ingest.record import load_file
-    from ..shape import canonical_order
+    from ..shape import canonical
 
     loaded = load_file(kind, Path(path), Path(data_dir), Limits.from_env())
     failed = any(p.level == "error" for p in loaded.problems)
     dump = loaded.dump
-    doc = {name: dump[name] for name in canonical_order(list(dump))} if dump is not None and not failed else None
+    doc = canonical(dump) if dump is not None and not failed else None
     return {
         "problems": [p.to_dict() for p in loaded.problems],
         "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],

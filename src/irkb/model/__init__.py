@@ -18,7 +18,7 @@ from .fields import (
     Outcome,
     Rate,
 )
-from .order import field_order, record_dict
+from .order import field_order
 from .records import RECORD_TYPES, AccessRoute, Complication, Modality, Procedure, Record, Source
 
 __all__ = [
@@ -43,5 +43,4 @@ __all__ = [
     "Record",
     "Source",
     "field_order",
-    "record_dict",
 ]
