@@ -7,10 +7,12 @@ errors yields no record.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problem
 from ..text import printable
 from . import compiled
-from .checks import Reference, record_checks, references, walk
+from .checks import Check, Reference, record_checks, references, walk
 from .files import ALLOWED_SUFFIX, data_path, decode, read_bytes
 from .limits import Limits
 from .positions import key_position, locate, root_position, top_level_position
@@ -132,21 +134,21 @@ def _load_text(text: str, kind: str, display: str, stem: str, limits: Limits, to
     result.built = record
     result.refs = refs
     result.dump = dump
-    for loc, code, message, level, hint in found:
-        line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
-        result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
+    _add_checks(result, text, found)
     return result
+
+
+def _add_checks(result: LoadedFile, text: str, checks: Iterable[Check]) -> None:
+    """Each check found as a problem, located in the file's text (at the record's id when it names no field)."""
+    for loc, code, message, level, hint in checks:
+        line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
+        result.problems.append(Problem(result.display, line, col, code, message, "error" if level == "error" else "warning", hint))
 
 
 def _partial_checks(result: LoadedFile, kind: str, data: dict[str, Any], stem: str, text: str, today: dt.date | None) -> None:
     """One bad field never hides the rest: the rules that can still be judged are."""
-    display = result.display
-    try:
-        for loc, code, message, level, hint in record_checks(kind, data, stem, today or dt.date.today(), partial=True):
-            line, col = top_level_position(text, loc or ("id",)) or locate(text, loc or ("id",))
-            result.problems.append(Problem(display, line, col, code, message, "error" if level == "error" else "warning", hint))
-    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError):
-        pass
+    with contextlib.suppress(ValueError, TypeError, ArithmeticError, LookupError, AttributeError):
+        _add_checks(result, text, record_checks(kind, data, stem, today or dt.date.today(), partial=True))
 
 
 def _unjudged(result: LoadedFile, exc: Exception) -> LoadedFile:
