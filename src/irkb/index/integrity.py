@@ -27,13 +27,15 @@ Loc = Sequence[str | int]
 Locator = Callable[[str, Loc, bool], tuple[int, int]]
 
 
-def _documents(catalog: Catalog) -> Iterator[tuple[str, str, str, str, str]]:
-    """(kind, id, path, document JSON, references JSON) of every valid file (duplicates included),
-    a page at a time: memory stays flat however many there are."""
+def _documents(catalog: Catalog) -> Iterator[tuple[str, str, str, str, str | None, str]]:
+    """(kind, id, path, last reviewed, DOI, references JSON) of every valid file (duplicates
+    included), a page at a time: memory stays flat however many there are. SQLite reads the two
+    fields out of each document, so no document is parsed in Python."""
     last = 0
     while True:
         rows = catalog.execute(
-            "SELECT d.rowid, d.kind, d.id, d.path, d.json, f.refs FROM documents d JOIN files f ON f.path = d.path WHERE d.rowid > ? ORDER BY d.rowid LIMIT 500",
+            "SELECT d.rowid, d.kind, d.id, d.path, json_extract(d.json, '$.last_reviewed'), json_extract(d.json, '$.doi'), f.refs"
+            " FROM documents d JOIN files f ON f.path = d.path WHERE d.rowid > ? ORDER BY d.rowid LIMIT 500",
             (last,),
         )
         if not rows:
@@ -66,7 +68,7 @@ def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[
     hints: dict[tuple[str, str], str] = {}
     sources: list[tuple[str, str, str | None]] = []  # (id, path, DOI)
     unpublished: list[tuple[str, str, str, str, bool, Loc]] = []  # names and aliases the keys table lacks
-    for kind, rid, path, text, refs in _documents(catalog):
+    for kind, rid, path, last_reviewed, doi, refs in _documents(catalog):
         for target_kind, target, loc in jsonio.loads(refs):
             if target_kind == "source":
                 cited.add(target)
@@ -82,11 +84,11 @@ def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[
             problems.append(
                 Problem(path, *locate(path, loc, False), "unknown-reference", f"{dotted(tuple(loc))}: no {target_kind} with id '{target}'", "error", hint)
             )
-        doc = jsonio.loads(text)
-        problems += _review_date(path, doc["last_reviewed"], locate, today)
+        problems += _review_date(path, last_reviewed, locate, today)
         if kind == "source":
-            sources.append((rid, path, doc.get("doi")))
-        if (kind, rid) in claimed_twice:  # valid, but published by neither file
+            sources.append((rid, path, doi))
+        if (kind, rid) in claimed_twice:  # valid, but published by neither file: its keys are not in the table
+            doc = jsonio.loads(catalog.execute("SELECT json FROM documents WHERE path = ?", (path,))[0][0])
             unpublished += [(kind, rid, path, key, ambiguous, tuple(loc)) for key, ambiguous, loc, _ in lookup_keys(doc)]
     problems += _alias_problems(catalog, unpublished, locate)
     problems += _source_problems(sources, cited, locate)
