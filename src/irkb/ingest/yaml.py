@@ -215,7 +215,7 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C extension
         return "fallback", None
-    from ruamel.yaml.events import DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent
+    from ruamel.yaml.events import AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent
     from ruamel.yaml.nodes import ScalarNode
 
     if _CONSTRUCTOR is None:
@@ -266,7 +266,7 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
                 if documents > 1:
                     return "fallback", None
                 continue
-            elif cls.__name__ == "AliasEvent":
+            elif cls is AliasEvent:
                 return "fallback", None  # the guard refuses it, with its message
             else:
                 continue
