@@ -264,3 +264,75 @@ def test_an_alias_colliding_with_a_record_claimed_twice_is_still_found(kb_dir: P
     out = run("--data-dir", str(kb_dir), "validate").stdout
     collisions = [line for line in out.splitlines() if "alias-collision" in line]
     assert len(collisions) == 1 and "kyphoplasty.yaml:3:" in collisions[0] and "procedure tips" in collisions[0], out
+
+
+# --------------------------------------------------------------------------- a cold build in a file of its own
+
+
+def _cache_files(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir())
+
+
+def test_a_cold_build_leaves_one_catalog_in_wal_mode_and_no_build_file(kb_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    catalog = Catalog.open(kb_dir)
+    location = _location(kb_dir, cache)
+    assert catalog.location == location and catalog.count("procedure") == 9
+    assert catalog.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal", "readers never wait for a writer"
+    catalog.db.close()
+    assert [n for n in _cache_files(cache) if ".building" in n] == []
+
+
+def test_an_interrupted_cold_build_leaves_nothing_behind(kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from irkb.index import catalog as catalog_module
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog_module, "refresh", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Catalog.open(kb_dir)
+    assert _cache_files(tmp_path / "cache") == [], "no catalog half built, no journal"
+    monkeypatch.undo()
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "cache"))
+    assert Catalog.open(kb_dir).count("procedure") == 9
+
+
+def test_a_catalog_another_process_put_in_place_first_is_used(kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two cold builds at once: the second to finish keeps the first one's catalog, brought up to
+    date, and drops its own."""
+    from irkb.index import catalog as catalog_module
+
+    cache = tmp_path / "cache"
+    location = _location(kb_dir, cache)
+    real = catalog_module.refresh
+    calls: list[int] = []
+
+    def racing(db: object, data_dir: Path, progress: object = None) -> int:
+        if not calls:  # while this process builds, another finishes first (and a file changes since)
+            calls.append(1)
+            other = Catalog.open(kb_dir)
+            other.db.close()
+            calls.append(location.stat().st_ino)
+            tips = kb_dir / "procedures" / "tips.yaml"
+            tips.write_text(tips.read_text().replace("name: ", "name: Renamed ", 1))
+        return real(db, data_dir, progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog_module, "refresh", racing)
+    catalog = Catalog.open(kb_dir)
+    assert location.stat().st_ino == calls[1], "the other process's catalog stays in place"
+    assert catalog.doc("procedure", "tips")["name"].startswith("Renamed "), "and was brought up to date"
+    assert [n for n in _cache_files(cache) if ".building" in n] == []
+
+
+def test_a_build_file_left_by_a_killed_process_is_swept_after_a_day(kb_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    location = _location(kb_dir, cache)
+    stale, fresh = (location.with_name(f"{location.name}.{pid}.building") for pid in (111111, 222222))
+    for path in (stale, fresh):
+        path.write_bytes(b"half a catalog")
+    os.utime(stale, (1, 1))
+    Catalog.open(kb_dir).db.close()
+    assert not stale.exists(), "a day old: its process is gone"
+    assert fresh.exists(), "maybe another process building right now: left alone"

@@ -89,8 +89,10 @@ class Catalog:
             location = cachedir.location(directory, data_dir)
             for attempt in range(2):
                 try:
-                    catalog = cls(open_file(location, wanted, _public_sql), data_dir, location, progress)
-                    refresh(catalog.db, data_dir, progress)
+                    db, built = open_file(location, wanted, _public_sql, lambda fresh: refresh(fresh, data_dir, progress))
+                    catalog = cls(db, data_dir, location, progress)
+                    if not built:
+                        refresh(catalog.db, data_dir, progress)
                     return catalog
                 except sqlite3.DatabaseError:
                     cachedir.remove(location)  # corrupt, locked for too long, or not ours: rebuild, never trust
