@@ -110,6 +110,53 @@ def test_a_warm_catalog_equals_a_cold_one_after_every_kind_of_edit(kb_dir: Path,
         assert ("tips" in published) == (number in (1, 3, 4, 5)), f"step {number}"
 
 
+def test_query_tables_left_for_later_by_a_check_equal_a_full_build(kb_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A cold build for checking only (``irkb validate``) leaves the public tables and the search
+    index for later; edits checked meanwhile, then the first query, give exactly the rows of a full
+    cold build, and the counts a check reports are the same all along."""
+    tips = (kb_dir / "procedures" / "tips.yaml").read_text()
+    twin = kb_dir / "procedures" / "zz-tips.yaml"
+    steps = [
+        lambda: twin.write_text(tips.replace("name: Transjugular", "name: Twin transjugular")),  # claimed twice: neither served
+        lambda: (kb_dir / "procedures" / "kyphoplasty.yaml").unlink(),
+        lambda: twin.unlink(),  # tips served again, from its unchanged file
+        lambda: (kb_dir / "procedures" / "tips.yaml").write_text(tips.replace("name: Transjugular", "name: Edited transjugular")),
+    ]
+
+    def cold(number: int) -> Catalog:
+        monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / f"cold-{number}"))
+        return Catalog.open(kb_dir)
+
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "checked"))
+    checking = Catalog.open(kb_dir, tables=False)
+    assert checking.db.execute("SELECT count(*) FROM procedures").fetchone()[0] == 0, "left for later"
+    assert checking.count() == cold(-1).count() and checking.count("procedure") == 9
+    for number, step in enumerate(steps):
+        step()
+        for path in (kb_dir / "procedures").glob("*.yaml"):
+            _bump(path)
+        monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "checked"))
+        checking = Catalog.open(kb_dir, tables=False)
+        full = cold(number)
+        assert checking.count("procedure") == full.count("procedure"), f"step {number}"
+        assert sorted(checking.db.execute("SELECT * FROM keys")) == sorted(full.db.execute("SELECT * FROM keys")), f"step {number}"
+        if number == 0:  # a record claimed twice when the tables are made: served by neither file
+            monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "checked-with-twin"))
+            Catalog.open(kb_dir, tables=False)
+            assert _public_tables(Catalog.open(kb_dir)) == _public_tables(full)
+        if number in (2, 3):  # a query: the tables are made (step 2), then kept up to date by checks and queries alike
+            monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "checked"))
+            before = {p.name: p.stat().st_ino for p in (tmp_path / "checked").glob("*.sqlite")}
+            catalog = Catalog.open(kb_dir)
+            assert not refresh_module._deferred(catalog.db), "made once, not at every query"
+            assert {p.name: p.stat().st_ino for p in (tmp_path / "checked").glob("*.sqlite")} == before, "in place, not rebuilt"
+            queried = _public_tables(catalog)
+            assert queried == _public_tables(full), f"step {number}"
+            texts = "SELECT r.kind, r.id, f.* FROM search_rows r JOIN search_fts f ON f.rowid = r.rowid ORDER BY r.kind, r.id"
+            monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "checked"))
+            assert list(Catalog.open(kb_dir).db.execute(texts)) == list(full.db.execute(texts)), "every column of the search index"
+
+
 def test_records_with_errors_are_not_served(kb_dir: Path) -> None:
     tips = kb_dir / "procedures" / "tips.yaml"
     tips.write_text(tips.read_text().replace("id: tips", "id: tipss"))  # id-mismatch: an error in the file
@@ -308,7 +355,7 @@ def test_a_catalog_another_process_put_in_place_first_is_used(kb_dir: Path, tmp_
     real = catalog_module.refresh
     calls: list[int] = []
 
-    def racing(db: object, data_dir: Path, progress: object = None) -> int:
+    def racing(db: object, data_dir: Path, progress: object = None, tables: bool = True) -> int:
         if not calls:  # while this process builds, another finishes first (and a file changes since)
             calls.append(1)
             other = Catalog.open(kb_dir)
@@ -316,7 +363,7 @@ def test_a_catalog_another_process_put_in_place_first_is_used(kb_dir: Path, tmp_
             calls.append(location.stat().st_ino)
             tips = kb_dir / "procedures" / "tips.yaml"
             tips.write_text(tips.read_text().replace("name: ", "name: Renamed ", 1))
-        return real(db, data_dir, progress)  # type: ignore[arg-type]
+        return real(db, data_dir, progress, tables=tables)  # type: ignore[arg-type]
 
     monkeypatch.setattr(catalog_module, "refresh", racing)
     catalog = Catalog.open(kb_dir)

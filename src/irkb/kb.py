@@ -260,8 +260,13 @@ def capped(problems: list[Problem]) -> list[Problem]:
     return sorted(out)
 
 
-def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: Progress | None = None) -> KnowledgeBase:
+def load(
+    data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: Progress | None = None, tables: bool = True
+) -> KnowledgeBase:
     """Load and check a knowledge base (the shipped one by default), through the compiled catalog.
+
+    ``tables=False`` is enough to read problems and counts (what ``irkb validate`` does): a cold
+    build then skips the query tables, which the next ``load`` makes.
 
     >>> kb = load()
     >>> kb.get("TIPS").id
@@ -271,4 +276,4 @@ def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     from .index.catalog import Catalog
 
     where = resolve_data_dir(data_dir)
-    return KnowledgeBase(Catalog.open(where.path, progress=progress), today)
+    return KnowledgeBase(Catalog.open(where.path, progress=progress, tables=tables), today)

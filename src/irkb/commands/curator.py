@@ -43,7 +43,7 @@ def validate(
     state.format = fmt
     where = state.where()
     with progress("checking records") as update:
-        kb = load(where.path, progress=update)
+        kb = load(where.path, progress=update, tables=False)  # checking needs no query tables
     problems = [p for p in kb.problems if (not select or p.code in select) and p.code not in (ignore or [])]
     if paths:
         wanted = {display_path(Path(p), where.path) for p in paths} | {

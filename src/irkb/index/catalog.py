@@ -67,20 +67,23 @@ def _public_sql() -> str:
 class Catalog:
     """Read access to a compiled knowledge base. Open with ``Catalog.open(data_dir)``."""
 
-    def __init__(self, db: sqlite3.Connection, data_dir: Path, location: Path | None, progress: Progress | None = None) -> None:
+    def __init__(self, db: sqlite3.Connection, data_dir: Path, location: Path | None, progress: Progress | None = None, *, tables: bool = True) -> None:
         self.db = Connection(db, self._rebuilt if location is not None else None)
         self.data_dir = data_dir
         self.location = location
         self._progress = progress
+        self.tables = tables  # False: the public tables and search index may be left for later (``refresh``)
         self._docs: dict[tuple[str, str], dict[str, Any]] = {}
         self._texts: dict[str, str] = {}
         self._search_keys: SearchKeys | None = None
 
     @classmethod
-    def open(cls, data_dir: Path, *, progress: Progress | None = None) -> Catalog:
+    def open(cls, data_dir: Path, *, progress: Progress | None = None, tables: bool = True) -> Catalog:
         """The catalog of ``data_dir``, refreshed so it matches the files on disk.
 
         ``progress(done, total)`` is called while many files are compiled (a cold build).
+        ``tables=False`` is for checking only (problems, counts, lookup keys): a cold build then
+        leaves the public tables and the search index to the next ``open`` that wants them.
         """
         data_dir = Path(data_dir).resolve()
         wanted = _wanted(data_dir)
@@ -89,10 +92,10 @@ class Catalog:
             location = cachedir.location(directory, data_dir)
             for attempt in range(2):
                 try:
-                    db, built = open_file(location, wanted, _public_sql, lambda fresh: refresh(fresh, data_dir, progress))
-                    catalog = cls(db, data_dir, location, progress)
+                    db, built = open_file(location, wanted, _public_sql, lambda fresh: refresh(fresh, data_dir, progress, tables=tables))
+                    catalog = cls(db, data_dir, location, progress, tables=tables)
                     if not built:
-                        refresh(catalog.db, data_dir, progress)
+                        refresh(catalog.db, data_dir, progress, tables=tables)
                     return catalog
                 except sqlite3.DatabaseError:
                     cachedir.remove(location)  # corrupt, locked for too long, or not ours: rebuild, never trust
@@ -102,8 +105,8 @@ class Catalog:
                     break  # cache directory not writable: fall back to memory
         db = connect(":memory:")
         create(db, _public_sql(), wanted)
-        catalog = cls(db, data_dir, None, progress)
-        refresh(catalog.db, data_dir, progress)
+        catalog = cls(db, data_dir, None, progress, tables=tables)
+        refresh(catalog.db, data_dir, progress, tables=tables)
         return catalog
 
     def _rebuilt(self) -> sqlite3.Connection:
@@ -112,7 +115,7 @@ class Catalog:
             self.db.raw.close()
         if self.location is not None:
             cachedir.remove(self.location)
-        fresh = Catalog.open(self.data_dir, progress=self._progress)
+        fresh = Catalog.open(self.data_dir, progress=self._progress, tables=self.tables)
         self.location = fresh.location
         self._docs.clear()
         return fresh.db.raw
@@ -129,6 +132,9 @@ class Catalog:
 
     def count(self, kind: str | None = None) -> int:
         """Number of records (of one kind)."""
+        if not self.tables:  # read from the lookup keys: every served record has its id there
+            where = " AND kind = ?" if kind else ""
+            return int(self.db.execute(f"SELECT count(*) FROM keys WHERE loc = '[\"id\"]'{where}", (kind,) if kind else ()).fetchone()[0])
         kinds = [BY_NAME[kind]] if kind else list(KINDS)
         return sum(int(self.db.execute(f"SELECT count(*) FROM [{k.key}]").fetchone()[0]) for k in kinds)
 

@@ -88,15 +88,21 @@ def _sha256(path: str) -> str | None:
         return None
 
 
-def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) -> int:
-    """Bring the catalog in line with the files; return how many files were (re)loaded."""
+def refresh(db: Connection, data_dir: Path, progress: Progress | None = None, *, tables: bool = True) -> int:
+    """Bring the catalog in line with the files; return how many files were (re)loaded.
+
+    ``tables=False`` (``irkb validate``) asks only for what checking needs: the files' problems,
+    documents and lookup keys. On a cold build the public tables and the search index are then
+    left to the first refresh that wants them (``DEFERRED``), which makes them from the stored
+    documents; a catalog that has them keeps them up to date either way.
+    """
     found = scan(data_dir)
     limit = Limits.from_env().max_records  # files past it are not read; each gets a problem instead
     over = {f[1] for f in found[limit:]}
     version = db.data_version()
     known = _known(db)
     changed = _changed(found, known, over, data_dir)
-    if not changed and len(known) == len(found):  # nothing new or changed, and as many files: none removed
+    if not changed and len(known) == len(found) and not (tables and _deferred(db)):  # nothing new, changed or removed
         return 0
     with db.transaction():
         if db.data_version() != version:  # another process refreshed while we waited for the lock
@@ -115,14 +121,48 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None) ->
         compile_these = [f for f in todo if f.rel not in over]
         if compile_these:
             _use_validators(db)
+        deferred = _deferred(db)
         publisher = _Publisher(db, affected)
+        if deferred or (not tables and publisher.cold):  # keys only; a catalog with tables keeps them up to date
+            publisher.tables = False
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (DEFERRED,))
         for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
             _store(db, stat, result, affected)
             if result["doc"] is not None:
                 publisher.add(stat.kind, result["id"], jsonio.loads(result["doc"]))
         publisher.settle()
-        db.execute("DELETE FROM derived")
+        if tables and not publisher.tables:
+            _make_tables(db, publisher, progress)
+        if todo or removed:
+            db.execute("DELETE FROM derived")
     return len(todo)
+
+
+DEFERRED = "tables-deferred"
+"""``meta`` key present while the public tables and the search index are left for later."""
+
+
+def _deferred(db: Connection) -> bool:
+    return db.execute("SELECT 1 FROM meta WHERE key = ?", (DEFERRED,)).fetchone() is not None
+
+
+def _make_tables(db: Connection, publisher: _Publisher, progress: Progress | None) -> None:
+    """The public tables and the search index of every published record, from its stored document."""
+    total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    last, done = 0, 0
+    while rows := db.execute(
+        "SELECT d.rowid, d.kind, d.id, d.json FROM documents d WHERE d.rowid > ?"
+        " AND EXISTS (SELECT 1 FROM keys k WHERE k.id = d.id AND k.kind = d.kind) ORDER BY d.rowid LIMIT 500",
+        (last,),
+    ):
+        for _, kind, rid, text in rows:
+            publisher.add_rows(kind, rid, jsonio.loads(text))
+        last = rows[-1][0]
+        done += len(rows)
+        if progress is not None:
+            progress(min(done, total), total)
+    _flush(db, publisher.rows)
+    db.execute("DELETE FROM meta WHERE key = ?", (DEFERRED,))
 
 
 def _use_validators(db: Connection) -> None:
@@ -233,6 +273,7 @@ class _Publisher:
 
     def __init__(self, db: Connection, affected: set[tuple[str, str]]) -> None:
         self.db, self.affected = db, affected
+        self.tables = True  # False: lookup keys only (the public tables and search index wait)
         self.cold = db.execute("SELECT NOT EXISTS (SELECT 1 FROM keys)").fetchone()[0] == 1
         self.published: set[tuple[str, str]] = set()  # given rows in this refresh
         self.cleared: set[tuple[str, str]] = set()  # rows from before this refresh removed
@@ -262,14 +303,22 @@ class _Publisher:
             return  # a second valid claim: ``settle`` takes the first one's rows back
         self._clear(kind, rid)
         self.published.add((kind, rid))
+        self.rows.setdefault("keys", []).extend(
+            (key, kind, rid, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)
+        )
+        if self.tables:
+            self.add_rows(kind, rid, doc)
+        elif len(self.rows["keys"]) >= BATCH * 8:
+            _flush(self.db, self.rows)
+
+    def add_rows(self, kind: str, rid: str, doc: dict[str, Any]) -> None:
+        """A published record's rows in the public tables and the search index."""
         rows = self.rows
         for table, new in record_rows(kind, doc).items():
             rows.setdefault(table, []).extend(new)
-        rows.setdefault("keys", []).extend(
-            (key, kind, rid, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)
-        )
-        rows.setdefault("search", []).append((kind, rid, *search_document(doc).values()))
-        if len(rows["keys"]) >= BATCH * 8:
+        search = rows.setdefault("search", [])
+        search.append((kind, rid, *search_document(doc).values()))
+        if len(search) >= BATCH * 2:
             _flush(self.db, rows)
 
     def settle(self) -> None:
