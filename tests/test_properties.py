@@ -472,6 +472,55 @@ def test_one_pass_loader_matches_ruamel_on_every_shipped_file() -> None:
         assert repr(data) == repr(parse_yaml(text)), path
 
 
+_EVENT_NAMES = ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent")
+
+
+def test_the_cheaper_parser_events_are_used_and_equal_ruamels(monkeypatch: pytest.MonkeyPatch) -> None:
+    import _ruamel_yaml  # type: ignore[import-not-found]
+    from ruamel.yaml import events
+    from ruamel.yaml.cyaml import CParser
+
+    from irkb.ingest import events as lean
+
+    made = lean.lean_events()
+    assert all(made[name] is not getattr(events, name) and issubclass(made[name], getattr(events, name)) for name in _EVENT_NAMES)
+    with monkeypatch.context() as m:
+        for name in _EVENT_NAMES:
+            m.setattr(_ruamel_yaml, name, getattr(events, name))
+        original = lean._probe(CParser)
+    assert lean._probe(CParser) == original
+
+
+def test_cheaper_parser_events_that_differ_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import _ruamel_yaml
+    from ruamel.yaml import events
+
+    from irkb.ingest import events as lean
+
+    real = lean._lean_classes
+
+    def forgetful() -> dict[str, type]:
+        made = real()
+        base: Any = made["ScalarEvent"]
+
+        class ScalarEvent(base):  # type: ignore[misc, valid-type]
+            __slots__ = ()
+
+            def __init__(self, *args: Any) -> None:
+                super().__init__(*args)
+                self.style = None  # loses whether a scalar was quoted
+
+        made["ScalarEvent"] = ScalarEvent
+        return made
+
+    monkeypatch.setattr(lean, "_cached", {})
+    monkeypatch.setattr(lean, "_lean_classes", forgetful)
+    for name in _EVENT_NAMES:
+        monkeypatch.setattr(_ruamel_yaml, name, getattr(events, name))
+    assert lean.lean_events() == {name: getattr(events, name) for name in _EVENT_NAMES}
+    assert all(getattr(_ruamel_yaml, name) is getattr(events, name) for name in _EVENT_NAMES), "ruamel's own put back"
+
+
 def test_top_level_positions_agree_with_the_parser_on_every_shipped_file() -> None:
     from irkb.ingest.positions import locate, top_level_position
 

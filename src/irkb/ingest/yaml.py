@@ -215,8 +215,14 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C extension
         return "fallback", None
-    from ruamel.yaml.events import AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent
+    from ruamel.yaml.events import AliasEvent, DocumentStartEvent
     from ruamel.yaml.nodes import ScalarNode
+
+    from .events import lean_events
+
+    made = lean_events()  # the classes the parser makes: compared by identity below, for speed
+    ScalarEvent, MappingStartEvent, SequenceStartEvent = made["ScalarEvent"], made["MappingStartEvent"], made["SequenceStartEvent"]
+    MappingEndEvent, SequenceEndEvent = made["MappingEndEvent"], made["SequenceEndEvent"]
 
     if _CONSTRUCTOR is None:
         import types
@@ -231,14 +237,14 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     root: Any = None
     documents = 0
     parser = CParser(text)
+    next_event = parser.get_event  # None after the stream's end (one call per event, not two)
     try:
-        while parser.check_event():
-            event = parser.get_event()
+        while (event := next_event()) is not None:
             cls = type(event)
             if cls is ScalarEvent:
                 if event.anchor is not None:
                     return "fallback", None  # anchors are rare in records: ruamel's composer judges them
-                if event.tag is not None:
+                if event.ctag is not None:  # the attribute behind the ``tag`` property
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
                 value = event.value
                 if event.implicit[0]:
@@ -252,7 +258,7 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if event.anchor is not None:
                     return "fallback", None
-                if event.tag is not None:
+                if event.ctag is not None:
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
                 if len(stack) >= max_depth:
                     return "refused", ("too-deep", event.start_mark.line + 1, event.start_mark.column + 1)
