@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import dotted
 from ..shape import DOI_PATTERN, PMID_PATTERN, RECOMMENDED
@@ -44,36 +44,54 @@ _PERCENT_IN_TEXT = re.compile(r"\d(?:[.,]\d+)?\s*%")
 _POOLED_COMPLICATION = re.compile(r"^(any|all|overall|total|major|minor)-complications?(-[a-z0-9-]+)?$")
 
 
-def _walk(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    yield loc, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk(item, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, (*loc, index))
+Loc = tuple[str | int, ...]
 
 
-Nodes = list[tuple[tuple[str | int, ...], Any]]
+class Nodes(NamedTuple):
+    """What the checks look at in a document: its texts and its mappings, each with where it
+    stands, parents before their items."""
+
+    strings: list[tuple[Loc, str]]
+    dicts: list[tuple[Loc, dict[str, Any]]]
 
 
 def walk(data: Any) -> Nodes:
-    """Every value in a document with where it stands (computed once, shared by the checks)."""
-    return list(_walk(data))
+    """The texts and mappings of a document (computed once, shared by the checks). Built without
+    generators and without keeping numbers or lists: a record holds hundreds of values."""
+    strings: list[tuple[Loc, str]] = []
+    dicts: list[tuple[Loc, dict[str, Any]]] = []
+    add_string, add_dict = strings.append, dicts.append
+
+    def visit(value: Any, loc: Loc) -> None:
+        if isinstance(value, dict):
+            add_dict((loc, value))
+            items: Any = value.items()
+        else:
+            items = enumerate(value)
+        for key, item in items:
+            if isinstance(item, str):
+                add_string(((*loc, key), item))
+            elif isinstance(item, (dict, list)):
+                visit(item, (*loc, key))
+
+    if isinstance(data, str):
+        add_string(((), data))
+    elif isinstance(data, (dict, list)):
+        visit(data, ())
+    return Nodes(strings, dicts)
 
 
 def references(kind: str, dump: dict[str, Any], nodes: Nodes | None = None) -> list[Reference]:
     """Every reference a record of ``kind`` (its JSON dump) makes to another record, with where it stands."""
     refs: list[Reference] = []
-    for loc, value in nodes if nodes is not None else _walk(dump):
-        if not loc or value is None:
+    fields = REFERENCE_FIELDS
+    for loc, value in (nodes or walk(dump)).strings:
+        if not loc:
             continue
-        field = loc[-1] if isinstance(loc[-1], str) else loc[-2] if len(loc) > 1 else None
-        if not isinstance(field, str) or field not in REFERENCE_FIELDS:
-            continue
+        field = loc[-1] if type(loc[-1]) is str else loc[-2] if len(loc) > 1 else None
         # 'procedure' and 'complication' only refer to records inside their own sub-objects.
-        if isinstance(value, str) and not (kind == "procedure" and loc == ("id",)):
-            refs.append(Reference(REFERENCE_FIELDS[field], value, loc))
+        if field in fields and not (kind == "procedure" and loc == ("id",)):
+            refs.append(Reference(fields[field], value, loc))
     return refs
 
 
@@ -99,9 +117,7 @@ def record_checks(kind: str, data: dict[str, Any], stem: str, today: dt.date, *,
         )
     nodes = nodes if nodes is not None else walk(data)
     yield from _characters(nodes)
-    for loc, value in nodes:
-        if not isinstance(value, dict):
-            continue
+    for loc, value in nodes.dicts:
         if ("rate" in value and "rate_kind" in value) or "unit" in value:
             if not value.get("source"):
                 what = "rate" if "rate" in value else "figure"
@@ -160,9 +176,7 @@ def _characters(nodes: Nodes) -> Iterator[Check]:
     from ..text import UNSAFE
 
     reported = 0
-    for loc, value in nodes:
-        if not isinstance(value, str):
-            continue
+    for loc, value in nodes.strings:
         found = UNSAFE.search(value)
         if found is None:
             continue
@@ -217,8 +231,8 @@ def _citation_checks(data: dict[str, Any], nodes: Nodes) -> Iterator[Check]:
     """A cited source is in the record's ``sources`` list; the same figure is not recorded twice."""
     if isinstance(data.get("sources"), list):
         listed = {s for s in data["sources"] if isinstance(s, str)}
-        for loc, value in nodes:
-            if isinstance(value, dict) and isinstance(value.get("source"), str) and value["source"] not in listed:
+        for loc, value in nodes.dicts:
+            if isinstance(value.get("source"), str) and value["source"] not in listed:
                 yield (
                     (*loc, "source"),
                     "source-not-listed",
