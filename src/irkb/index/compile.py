@@ -61,24 +61,38 @@ def search_document(doc: dict[str, Any]) -> dict[str, str]:
     return {column: SEPARATOR.join(t for f in fields for t in _texts(doc, f)) for column, fields in SEARCH_COLUMNS.items()}
 
 
+KeyRow = tuple[str, int, str, str]
+"""A lookup key as the catalog stores it: (normalised key, ambiguous 0/1, where in the record as
+JSON, the text as written)."""
+
+
+def key_rows(doc: dict[str, Any]) -> list[KeyRow]:
+    """``lookup_keys`` of a document, in the form the catalog stores."""
+    return [(key, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)]
+
+
 def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     """Parse, validate and compile one file into plain data (picklable, for worker processes).
 
-    A file whose own checks found an error gives no document: records with errors are never served.
+    Everything the catalog stores comes out as it is stored (JSON text, key rows), so the main
+    process writes it without parsing anything. A file whose own checks found an error gives no
+    document: records with errors are never served.
     """
     from ..ingest.limits import Limits
     from ..ingest.record import load_file
     from ..shape import canonical
 
     loaded = load_file(kind, Path(path), Path(data_dir), Limits.from_env())
-    failed = any(p.level == "error" for p in loaded.problems)
+    errors = sum(p.level == "error" for p in loaded.problems)
     dump = loaded.dump
-    doc = canonical(dump) if dump is not None and not failed else None
+    doc = canonical(dump) if dump is not None and not errors else None
     return {
-        "problems": [p.to_dict() for p in loaded.problems],
-        "refs": [[r.target_kind, r.target, list(r.loc)] for r in loaded.refs],
+        "problems": jsonio.dumps([p.to_dict() for p in loaded.problems], indent=False),
+        "errors": errors,
+        "refs": jsonio.dumps([[r.target_kind, r.target, list(r.loc)] for r in loaded.refs], indent=False),
         "id": loaded.record_id,  # claimed even when the file has errors
         "doc": jsonio.dumps(doc) if doc is not None else None,
+        "keys": key_rows(doc) if doc is not None else None,
         "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
     }
 

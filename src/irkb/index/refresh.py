@@ -22,7 +22,7 @@ from ..errors import Problem
 from ..ingest.files import IGNORED_NAMES
 from ..ingest.limits import Limits
 from ..kinds import KINDS
-from .compile import SEARCH_COLUMNS, compile_job, lookup_keys, search_document
+from .compile import SEARCH_COLUMNS, KeyRow, compile_job, key_rows, search_document
 from .store import Connection
 from .tables import delete_sql, insert_sql, record_rows
 
@@ -111,7 +111,7 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None, *,
         removed = set(known) - {f[1] for f in found}
         todo = [f for f in changed if f.rel in over or not _same_content(db, f, known.get(f.rel))]
         affected: set[tuple[str, str]] = set()
-        for rel in removed | {f.rel for f in todo}:
+        for rel in removed | {f.rel for f in todo if f.rel in known}:  # a file new to the catalog left nothing
             affected |= _forget(db, rel)
         for rel in removed:
             db.execute("DELETE FROM files WHERE path = ?", (rel,))
@@ -129,7 +129,7 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None, *,
         for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
             _store(db, stat, result, affected)
             if result["doc"] is not None:
-                publisher.add(stat.kind, result["id"], jsonio.loads(result["doc"]))
+                publisher.add(stat.kind, result["id"], result["doc"], result["keys"])
         publisher.settle()
         if tables and not publisher.tables:
             _make_tables(db, publisher, progress)
@@ -148,8 +148,7 @@ def _deferred(db: Connection) -> bool:
 
 def _make_tables(db: Connection, publisher: _Publisher, progress: Progress | None) -> None:
     """The public tables and the search index of every published record, from its stored document."""
-    total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
-    last, done = 0, 0
+    total, last, done = db.execute("SELECT count(*) FROM documents").fetchone()[0], 0, 0
     while rows := db.execute(
         "SELECT d.rowid, d.kind, d.id, d.json FROM documents d WHERE d.rowid > ?"
         " AND EXISTS (SELECT 1 FROM keys k WHERE k.id = d.id AND k.kind = d.kind) ORDER BY d.rowid LIMIT 500",
@@ -250,9 +249,9 @@ def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set
             stat.mtime_ns,
             result["sha256"],
             result["id"],
-            jsonio.dumps(result["problems"], indent=False),
-            jsonio.dumps(result["refs"], indent=False),
-            sum(p["level"] == "error" for p in result["problems"]),
+            result["problems"],
+            result["refs"],
+            result["errors"],
         ),
     )
     if result["id"] is not None:
@@ -297,16 +296,19 @@ class _Publisher:
             db.execute("DELETE FROM search_fts WHERE rowid = ?", (rowid,))
             db.execute("DELETE FROM search_rows WHERE rowid = ?", (rowid,))
 
-    def add(self, kind: str, rid: str, doc: dict[str, Any]) -> None:
-        """A valid document just compiled: publish it, unless this refresh already published its id."""
+    def add(self, kind: str, rid: str, text: str, keys: list[KeyRow] | None = None) -> None:
+        """A valid document (its stored JSON text, and its key rows when known) just compiled:
+        publish it, unless this refresh already published its id."""
         if (kind, rid) in self.published:
             return  # a second valid claim: ``settle`` takes the first one's rows back
         self._clear(kind, rid)
         self.published.add((kind, rid))
-        self.rows.setdefault("keys", []).extend(
-            (key, kind, rid, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)
-        )
-        if self.tables:
+        doc = jsonio.loads(text) if self.tables or keys is None else None
+        if keys is None:
+            assert doc is not None
+            keys = key_rows(doc)
+        self.rows.setdefault("keys", []).extend((key, kind, rid, ambiguous, loc, written) for key, ambiguous, loc, written in keys)
+        if doc is not None and self.tables:
             self.add_rows(kind, rid, doc)
         elif len(self.rows["keys"]) >= BATCH * 8:
             _flush(self.db, self.rows)
@@ -334,7 +336,7 @@ class _Publisher:
             self._clear(kind, rid)  # e.g. a file with errors now claims an id a valid file published
             found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)).fetchall() if claims == 1 else []
             if found:  # an unchanged valid file, now the only one claiming its id
-                self.add(kind, rid, jsonio.loads(found[0][0]))
+                self.add(kind, rid, found[0][0])
         _flush(db, self.rows)
 
 
