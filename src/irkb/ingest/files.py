@@ -35,8 +35,8 @@ def read_bytes(path: Path, display: str, data_root: Path, limits: Limits) -> tup
     ``limits.max_file_bytes``.
     """
     try:
-        target = path.resolve()
-        inside = target.is_relative_to(data_root.resolve())
+        target = _resolved(path)
+        inside = target.is_relative_to(_real_directory(str(data_root)) or data_root.resolve())
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic-link loop (Python < 3.13)
         return None, Problem(display, 0, 0, "unreadable-file", f"cannot resolve the path: {exc}", "error", "remove the looping symbolic link")
     if not inside:
@@ -66,6 +66,41 @@ def read_bytes(path: Path, display: str, data_root: Path, limits: Limits) -> tup
             "split the record, or raise IRKB_MAX_FILE_BYTES",
         )
     return raw, None
+
+
+_REAL_DIRECTORIES: dict[tuple[str, int, int, int], Path] = {}
+
+
+def _real_directory(directory: str) -> Path | None:
+    """``directory`` with every link resolved, or None when it cannot be looked at.
+
+    Resolving walks every component of the path, for each of thousands of files in a handful of
+    folders: the answer is kept per folder, for as long as the folder itself (its device, inode
+    and mtime) stays the same; a folder replaced, by a link or anything else, is resolved again.
+    """
+    try:
+        info = os.lstat(directory)
+    except (OSError, ValueError):
+        return None
+    key = (directory, info.st_dev, info.st_ino, info.st_mtime_ns)
+    found = _REAL_DIRECTORIES.get(key)
+    if found is None:
+        if len(_REAL_DIRECTORIES) >= 64:
+            _REAL_DIRECTORIES.clear()
+        found = _REAL_DIRECTORIES[key] = Path(directory).resolve()
+    return found
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with every link resolved (``Path.resolve``): a file that is not itself a link is its
+    folder's real path and its name."""
+    name = os.fspath(path)
+    try:
+        is_link = stat.S_ISLNK(os.lstat(name).st_mode)
+    except (OSError, ValueError):
+        is_link = True  # gone or unreadable: Path.resolve says what it says
+    folder = None if is_link else _real_directory(os.path.dirname(name))
+    return path.resolve() if folder is None else folder / os.path.basename(name)
 
 
 def decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
