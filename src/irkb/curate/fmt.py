@@ -339,7 +339,7 @@ def data_files(data_dir: Path) -> list[Path]:
     """Every ``.yaml`` data file of a knowledge base, in kind order then by name."""
     import stat
 
-    from ..index.refresh import scan
+    from ..index.scan import scan
 
     out = []
     for _kind, rel, _size, _mtime in scan(data_dir):

@@ -9,20 +9,17 @@ the files were read in, on a cold build or a warm one: the same files give the s
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from stat import S_ISREG
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import jsonio
 from ..errors import Problem
-from ..ingest.files import IGNORED_NAMES
 from ..ingest.limits import Limits
-from ..kinds import KINDS
 from .compile import SEARCH_COLUMNS, KeyRow, compile_job, key_rows, search_document
+from .scan import FileStat, Found, scan, sha256
 from .store import Connection
 from .tables import delete_sql, insert_sql, record_rows
 
@@ -31,61 +28,6 @@ BATCH = 256
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"  # how worker processes start
 
 Progress = Callable[[int, int], None]
-
-
-class FileStat(NamedTuple):
-    """A data file as found on disk (plain strings: a scan of 10,000 files stays cheap)."""
-
-    kind: str
-    file: str
-    rel: str
-    size: int
-    mtime_ns: int
-
-
-Found = tuple[str, str, int, int]
-"""A file as a scan finds it: (kind, path relative to the data directory, size, mtime_ns)."""
-
-
-def scan(data_dir: Path) -> list[Found]:
-    """Every file in each kind's folder (kinds in table order, files by name), with size and mtime.
-
-    One stat per file and little else: at 10,000 files this runs before every command, so rows
-    are plain tuples (a ``FileStat`` is made only for a file that changed).
-    """
-    out: list[Found] = []
-    for kind in KINDS:
-        rows: list[tuple[str, int, int]] = []
-        append = rows.append
-        try:
-            with os.scandir(os.path.join(data_dir, kind.folder)) as it:
-                for entry in it:
-                    base = entry.name
-                    if base[0] == "." or base in IGNORED_NAMES:
-                        continue
-                    try:
-                        st = entry.stat(follow_symlinks=not entry.is_symlink())
-                        append((base, st.st_size, st.st_mtime_ns))
-                    except OSError:
-                        append((base, -1, -1))
-        except OSError:
-            continue
-        rows.sort()
-        name, prefix = kind.name, kind.folder + "/"
-        out += [(name, prefix + base, size, mtime) for base, size, mtime in rows]
-    return out
-
-
-def _sha256(path: str) -> str | None:
-    """Hash of a regular file's content, read in chunks; None for anything else (a FIFO, a device)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not S_ISREG(os.fstat(fd).st_mode):
-                return None
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
 
 
 def refresh(db: Connection, data_dir: Path, progress: Progress | None = None, *, tables: bool = True) -> int:
@@ -127,7 +69,7 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None, *,
             publisher.tables = False
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (DEFERRED,))
         for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
-            _store(db, stat, result, affected)
+            publisher.store(stat, result)
             if result["doc"] is not None:
                 publisher.add(stat.kind, result["id"], result["doc"], result["keys"])
         publisher.settle()
@@ -208,7 +150,7 @@ def _changed(found: list[Found], known: dict[str, tuple[Any, ...]], over: set[st
 
 def _same_content(db: Connection, stat: FileStat, known: tuple[Any, ...] | None) -> bool:
     """Only the mtime changed (a touch, a checkout): keep the compiled record, note the new stat."""
-    if known is None or known[3] or known[0] != stat.size or not known[2] or stat.size < 0 or _sha256(stat.file) != known[2]:
+    if known is None or known[3] or known[0] != stat.size or not known[2] or stat.size < 0 or sha256(stat.file) != known[2]:
         return False
     db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (stat.mtime_ns, stat.rel))
     return True
@@ -236,28 +178,6 @@ def _skip(db: Connection, stat: FileStat, limit: int) -> None:
         "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, over_limit, errors) VALUES (?,?,?,?,?,?,?,?,1,1)",
         (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, jsonio.dumps([problem.to_dict()], indent=False), "[]"),
     )
-
-
-def _store(db: Connection, stat: FileStat, result: dict[str, Any], affected: set[tuple[str, str]]) -> None:
-    """Keep one compiled file: its stat, problems and references, and its document when valid."""
-    db.execute(
-        "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, errors) VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            stat.rel,
-            stat.kind,
-            stat.size,
-            stat.mtime_ns,
-            result["sha256"],
-            result["id"],
-            result["problems"],
-            result["refs"],
-            result["errors"],
-        ),
-    )
-    if result["id"] is not None:
-        affected.add((stat.kind, result["id"]))
-    if result["doc"] is not None:
-        db.execute("INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)", (stat.rel, stat.kind, result["id"], result["doc"]))
 
 
 class _Publisher:
@@ -296,6 +216,19 @@ class _Publisher:
             db.execute("DELETE FROM search_fts WHERE rowid = ?", (rowid,))
             db.execute("DELETE FROM search_rows WHERE rowid = ?", (rowid,))
 
+    def store(self, stat: FileStat, result: dict[str, Any]) -> None:
+        """Keep one compiled file: its stat, problems and references, and its document when valid."""
+        rows, rid = self.rows, result["id"]
+        rows.setdefault("files", []).append(
+            (stat.rel, stat.kind, stat.size, stat.mtime_ns, result["sha256"], rid, result["problems"], result["refs"], result["errors"])
+        )
+        if rid is not None:
+            self.affected.add((stat.kind, rid))
+        if result["doc"] is not None:
+            rows.setdefault("documents", []).append((stat.rel, stat.kind, rid, result["doc"]))
+        if len(rows["files"]) >= BATCH:  # held a batch at a time: a file's problems can be long
+            _flush(self.db, rows)
+
     def add(self, kind: str, rid: str, text: str, keys: list[KeyRow] | None = None) -> None:
         """A valid document (its stored JSON text, and its key rows when known) just compiled:
         publish it, unless this refresh already published its id."""
@@ -327,12 +260,15 @@ class _Publisher:
         """Make every affected record's rows follow its claims, now that every file is stored."""
         _flush(self.db, self.rows)
         db = self.db
+        many = len(self.affected) > BATCH  # a cold build: one query for the ids claimed twice
+        twice = set(db.execute("SELECT kind, record_id FROM files WHERE record_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1")) if many else set()
         for kind, rid in sorted(self.affected):
-            claims = db.execute("SELECT count(*) FROM files WHERE kind = ? AND record_id = ?", (kind, rid)).fetchone()[0]
             if (kind, rid) in self.published:
-                if claims != 1:  # claimed twice: published by neither file (validate names both)
+                claimed = (kind, rid) in twice if many else _claims(db, kind, rid) != 1
+                if claimed:  # claimed twice: published by neither file (validate names both)
                     self._unpublish(kind, rid)
                 continue
+            claims = _claims(db, kind, rid)
             self._clear(kind, rid)  # e.g. a file with errors now claims an id a valid file published
             found = db.execute("SELECT json FROM documents WHERE kind = ? AND id = ?", (kind, rid)).fetchall() if claims == 1 else []
             if found:  # an unchanged valid file, now the only one claiming its id
@@ -340,11 +276,22 @@ class _Publisher:
         _flush(db, self.rows)
 
 
+def _claims(db: Connection, kind: str, rid: str) -> int:
+    """How many files claim this id."""
+    return int(db.execute("SELECT count(*) FROM files WHERE kind = ? AND record_id = ?", (kind, rid)).fetchone()[0])
+
+
+_STORED = {
+    "files": "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, errors) VALUES (?,?,?,?,?,?,?,?,?)",
+    "documents": "INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)",
+}
+
+
 def _flush(db: Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     search = rows.pop("search", [])
     for table, new in rows.items():
         if new:
-            db.executemany(insert_sql(table, len(new[0])), new)
+            db.executemany(_STORED.get(table) or insert_sql(table, len(new[0])), new)
     if search:
         start = db.execute("SELECT coalesce(max(rowid), 0) FROM search_rows").fetchone()[0] + 1
         db.executemany("INSERT INTO search_rows(rowid, kind, id) VALUES (?,?,?)", [(start + i, r[0], r[1]) for i, r in enumerate(search)])
