@@ -93,6 +93,8 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
         "id": loaded.record_id,  # claimed even when the file has errors
         "doc": jsonio.dumps(doc) if doc is not None else None,
         "keys": key_rows(doc) if doc is not None else None,
+        "last_reviewed": doc.get("last_reviewed") if doc is not None else None,  # what the checks across records read
+        "doi": doc.get("doi") if doc is not None else None,
         "sha256": loaded.sha256,  # of the bytes the loader read: never a second, unbounded read
     }
 

@@ -29,12 +29,12 @@ Locator = Callable[[str, Loc, bool], tuple[int, int]]
 
 def _documents(catalog: Catalog) -> Iterator[tuple[str, str, str, str, str | None, str]]:
     """(kind, id, path, last reviewed, DOI, references JSON) of every valid file (duplicates
-    included), a page at a time: memory stays flat however many there are. SQLite reads the two
-    fields out of each document, so no document is parsed in Python."""
+    included), a page at a time: memory stays flat however many there are. The two fields are kept
+    beside each document when it is stored, so no document is parsed."""
     last = 0
     while True:
         rows = catalog.execute(
-            "SELECT d.rowid, d.kind, d.id, d.path, json_extract(d.json, '$.last_reviewed'), json_extract(d.json, '$.doi'), f.refs"
+            "SELECT d.rowid, d.kind, d.id, d.path, d.last_reviewed, d.doi, f.refs"
             " FROM documents d JOIN files f ON f.path = d.path WHERE d.rowid > ? ORDER BY d.rowid LIMIT 500",
             (last,),
         )

@@ -225,7 +225,7 @@ class _Publisher:
         if rid is not None:
             self.affected.add((stat.kind, rid))
         if result["doc"] is not None:
-            rows.setdefault("documents", []).append((stat.rel, stat.kind, rid, result["doc"]))
+            rows.setdefault("documents", []).append((stat.rel, stat.kind, rid, result["doc"], result["last_reviewed"], result["doi"]))
         if len(rows["files"]) >= BATCH:  # held a batch at a time: a file's problems can be long
             _flush(self.db, rows)
 
@@ -283,7 +283,7 @@ def _claims(db: Connection, kind: str, rid: str) -> int:
 
 _STORED = {
     "files": "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, errors) VALUES (?,?,?,?,?,?,?,?,?)",
-    "documents": "INSERT INTO documents(path, kind, id, json) VALUES (?,?,?,?)",
+    "documents": "INSERT INTO documents(path, kind, id, json, last_reviewed, doi) VALUES (?,?,?,?,?,?)",
 }
 
 
