@@ -232,8 +232,11 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         _RESOLVER = holder._resolver = yaml.Resolver(loadumper=holder)
         _CONSTRUCTOR = yaml.Constructor(loader=holder)
     plain = _PLAIN
-    stack: list[Any] = []  # open containers
-    keys: list[Any] = []  # per open container: the key waiting for its value, or _NO_KEY
+    # The open collection and, in a mapping, the key waiting for its value; the outer ones saved.
+    top: Any = None
+    top_list = False
+    key: Any = _NO_KEY
+    saved: list[tuple[Any, bool, Any]] = []
     root: Any = None
     documents = 0
     parser = CParser(text)
@@ -255,48 +258,45 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
                         return "refused", ("yaml-merge", event.start_mark.line + 1, event.start_mark.column + 1)
                     else:
                         value = _typed(value, event, ScalarNode)
+                if key is not _NO_KEY:  # the value of a mapping's waiting key
+                    if key in top:
+                        return "fallback", None  # a duplicate key: ruamel's message and position
+                    top[key] = value
+                    key = _NO_KEY
+                elif top_list:
+                    top.append(value)
+                elif top is None:
+                    root = value
+                else:
+                    key = value  # a mapping's next key
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if event.anchor is not None:
                     return "fallback", None
                 if event.ctag is not None:
                     return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
-                if len(stack) >= max_depth:
+                if len(saved) >= max_depth:
                     return "refused", ("too-deep", event.start_mark.line + 1, event.start_mark.column + 1)
                 value = {} if cls is MappingStartEvent else []
+                if key is not _NO_KEY:
+                    if key in top:
+                        return "fallback", None
+                    top[key] = value
+                elif top_list:
+                    top.append(value)
+                elif top is None:
+                    root = value
+                else:
+                    return "fallback", None  # a complex key: ruamel decides what to say about it
+                saved.append((top, top_list, _NO_KEY))
+                top, top_list, key = value, cls is SequenceStartEvent, _NO_KEY
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                stack.pop()
-                keys.pop()
-                continue
+                top, top_list, key = saved.pop()
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     return "fallback", None
-                continue
             elif cls is AliasEvent:
                 return "fallback", None  # the guard refuses it, with its message
-            else:
-                continue
-            # put the value in the open collection, or make it the document
-            if not stack:
-                root = value
-            else:
-                container = stack[-1]
-                if type(container) is list:
-                    container.append(value)
-                else:
-                    key = keys[-1]
-                    if key is _NO_KEY:
-                        if type(value) is dict or type(value) is list:
-                            return "fallback", None  # a complex key: ruamel decides what to say about it
-                        keys[-1] = value
-                    else:
-                        if key in container:
-                            return "fallback", None  # a duplicate key: ruamel's message and position
-                        container[key] = value
-                        keys[-1] = _NO_KEY
-            if cls is not ScalarEvent:
-                stack.append(value)
-                keys.append(_NO_KEY)
     except _Fallback:
         return "fallback", None
     except Exception:
