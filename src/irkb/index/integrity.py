@@ -152,13 +152,12 @@ def _alias_problems(catalog: Catalog, unpublished: list[tuple[str, str, str, str
     owners: dict[tuple[str, str], list[tuple[str, str, bool, Loc]]] = defaultdict(list)  # (kind, key) -> (id, path, ambiguous, loc)
     for kind, rid, path, key, ambiguous, loc in unpublished:
         owners[(kind, key)].append((rid, path, ambiguous, loc))
-    shared = {(kind, key) for kind, key in catalog.execute("SELECT kind, key FROM keys GROUP BY kind, key HAVING count(DISTINCT id) > 1")}
-    for kind, key in sorted(shared | set(owners)):
-        rows = catalog.execute(
-            "SELECT k.id, f.path, k.ambiguous, k.loc FROM keys k JOIN files f ON f.record_id = k.id AND f.kind = k.kind WHERE k.key = ? AND k.kind = ?",
-            (key, kind),
-        )
-        owners[(kind, key)] += [(rid, path, bool(ambiguous), tuple(jsonio.loads(loc))) for rid, path, ambiguous, loc in rows]
+    published = "SELECT k.kind, k.key, k.id, f.path, k.ambiguous, k.loc FROM keys k JOIN files f ON f.record_id = k.id AND f.kind = k.kind"
+    rows = catalog.execute(f"{published} WHERE (k.kind, k.key) IN (SELECT kind, key FROM keys GROUP BY kind, key HAVING count(DISTINCT id) > 1)")
+    for kind, key in sorted(set(owners)):  # keys of records claimed twice, against the published ones
+        rows += catalog.execute(f"{published} WHERE k.key = ? AND k.kind = ?", (key, kind))
+    for kind, key, rid, path, ambiguous, loc in sorted(set(rows)):
+        owners[(kind, key)].append((rid, path, bool(ambiguous), tuple(jsonio.loads(loc))))
     problems: list[Problem] = []
     for (kind, key), entries in owners.items():
         owner_ids = {e[0] for e in entries}
