@@ -6,10 +6,13 @@ out); reading the result needs neither the YAML parser nor pydantic.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import jsonio
 from ..vocab import normalise
+
+if TYPE_CHECKING:
+    from ..ingest.limits import Limits
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "names": ("id", "name", "title", "aliases"),
@@ -71,7 +74,7 @@ def key_rows(doc: dict[str, Any]) -> list[KeyRow]:
     return [(key, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)]
 
 
-def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
+def compile_file(kind: str, path: str, data_dir: str, limits: Limits | None = None) -> dict[str, Any]:
     """Parse, validate and compile one file into plain data (picklable, for worker processes).
 
     Everything the catalog stores comes out as it is stored (JSON text, key rows), so the main
@@ -82,7 +85,7 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     from ..ingest.record import load_file
     from ..shape import canonical
 
-    loaded = load_file(kind, Path(path), Path(data_dir), Limits.from_env())
+    loaded = load_file(kind, Path(path), Path(data_dir), limits or Limits.from_env())
     errors = sum(p.level == "error" for p in loaded.problems)
     dump = loaded.dump
     doc = canonical(dump) if dump is not None and not errors else None
@@ -99,6 +102,6 @@ def compile_file(kind: str, path: str, data_dir: str) -> dict[str, Any]:
     }
 
 
-def compile_job(job: tuple[str, str, str]) -> dict[str, Any]:
+def compile_job(job: tuple[str, str, str, Limits]) -> dict[str, Any]:
     """``compile_file`` for ``Pool.imap``."""
     return compile_file(*job)

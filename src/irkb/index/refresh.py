@@ -317,7 +317,8 @@ def _worker_start(schemas: dict[str, Any]) -> None:
 
 def _compile_all(todo: list[FileStat], data_dir: Path, progress: Progress | None) -> Iterator[dict[str, Any]]:
     """Compiled results in the order of ``todo``; in worker processes when there are many files."""
-    jobs = [(f.kind, f.file, str(data_dir)) for f in todo]
+    limits = Limits.from_env()  # read once, not once per file
+    jobs = [(f.kind, f.file, str(data_dir), limits) for f in todo]
     workers = min(os.cpu_count() or 1, 8)
     results: Iterator[dict[str, Any]]
     pool = None

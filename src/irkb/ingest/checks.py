@@ -175,6 +175,8 @@ def _characters(nodes: Nodes) -> Iterator[Check]:
     terminal would act on them (every human output shows them escaped, but the data is wrong)."""
     from ..text import UNSAFE
 
+    if UNSAFE.search("\n".join([value for _, value in nodes.strings])) is None:  # one scan for the common case
+        return
     reported = 0
     for loc, value in nodes.strings:
         found = UNSAFE.search(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import Problem
@@ -148,16 +149,25 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+@lru_cache(maxsize=8)
+def _normal(directory: str) -> bool:
+    return directory == os.path.normpath(directory)
+
+
 def data_path(path: Path, data_dir: Path) -> str:
     """A data file's path relative to the knowledge base (``procedures/tips.yaml``), as problems store it.
 
     Stored problems never depend on the directory a command ran from; ``display_path`` makes them
     relative to the working directory when they are shown.
     """
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(data_dir)).as_posix()
-    except ValueError:
-        rel = str(path)
+    name, root = os.fspath(path), os.fspath(data_dir)
+    if os.sep == "/" and name.startswith(root + "/") and "/." not in name and "//" not in name and _normal(root):
+        rel = name[len(root) + 1 :]  # already absolute and normal: what the general route below gives
+    else:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(data_dir)).as_posix()
+        except ValueError:
+            rel = str(path)
     return printable(rel)
 
 
