@@ -37,10 +37,17 @@ def current() -> dict[str, Any]:
     return dict(_schemas)
 
 
+_FACTORIES = {"list": list, "dict": dict}
+"""Default factories a stored schema may name (an empty list or mapping, made fresh each time)."""
+
+
 def _resolve(node: Any) -> Any:
-    """The stored schema with each rule's name replaced by the function itself."""
+    """The stored schema with each rule's and default factory's name replaced by the function itself."""
     if isinstance(node, dict):
-        return {key: RULES[value] if key == "function" and isinstance(value, str) else _resolve(value) for key, value in node.items()}
+        return {
+            key: RULES[value] if key == "function" and isinstance(value, str) else _FACTORIES[value] if key == "default_factory" else _resolve(value)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_resolve(item) for item in node]
     return node

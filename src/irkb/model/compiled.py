@@ -139,14 +139,17 @@ def _default(node: dict[str, Any]) -> dict[str, Any]:
     if "default_factory" in node:
         factory = node["default_factory"]
         if factory is list:
-            out["default"] = []
+            out["default_factory"] = "list"
         elif isinstance(factory, type) and issubclass(factory, _Model):
-            out["default"] = {}  # validated like any input, so it gains the model's defaults
+            out["default_factory"] = "dict"  # validated like any input, so it gains the model's defaults
         else:
             raise Unsupported(f"default factory {factory!r}")
     else:
-        value = node["default"]
-        out["default"] = _rewrite(value.value if isinstance(value, enum.Enum) else value)
+        value = _rewrite(node["default"].value if isinstance(node["default"], enum.Enum) else node["default"])
+        if value == [] or value == {}:  # made fresh by a factory: a mutable default would be deep-copied each time
+            out["default_factory"] = type(value).__name__
+        else:
+            out["default"] = value
     return out
 
 
