@@ -152,10 +152,13 @@ def _alias_problems(catalog: Catalog, unpublished: list[tuple[str, str, str, str
     owners: dict[tuple[str, str], list[tuple[str, str, bool, Loc]]] = defaultdict(list)  # (kind, key) -> (id, path, ambiguous, loc)
     for kind, rid, path, key, ambiguous, loc in unpublished:
         owners[(kind, key)].append((rid, path, ambiguous, loc))
-    published = "SELECT k.kind, k.key, k.id, f.path, k.ambiguous, k.loc FROM keys k JOIN files f ON f.record_id = k.id AND f.kind = k.kind"
-    rows = catalog.execute(f"{published} WHERE (k.kind, k.key) IN (SELECT kind, key FROM keys GROUP BY kind, key HAVING count(DISTINCT id) > 1)")
+    columns, owner = "k.kind, k.key, k.id, f.path, k.ambiguous, k.loc", "JOIN files f ON f.record_id = k.id AND f.kind = k.kind"
+    rows = catalog.execute(  # the keys of several records: one pass over the covering index on (key, kind, id)
+        "WITH shared AS MATERIALIZED (SELECT kind, key FROM keys GROUP BY key, kind HAVING count(DISTINCT id) > 1)"
+        f" SELECT {columns} FROM shared s JOIN keys k ON k.key = s.key AND k.kind = s.kind {owner}"
+    )
     for kind, key in sorted(set(owners)):  # keys of records claimed twice, against the published ones
-        rows += catalog.execute(f"{published} WHERE k.key = ? AND k.kind = ?", (key, kind))
+        rows += catalog.execute(f"SELECT {columns} FROM keys k {owner} WHERE k.key = ? AND k.kind = ?", (key, kind))
     for kind, key, rid, path, ambiguous, loc in sorted(set(rows)):
         owners[(kind, key)].append((rid, path, bool(ambiguous), tuple(jsonio.loads(loc))))
     problems: list[Problem] = []

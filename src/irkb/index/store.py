@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS documents(path TEXT PRIMARY KEY, kind TEXT NOT NULL, 
     last_reviewed TEXT, doi TEXT);
 CREATE INDEX IF NOT EXISTS documents_kind_id ON documents(kind, id);
 CREATE TABLE IF NOT EXISTS keys(key TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, ambiguous INTEGER NOT NULL, loc TEXT NOT NULL, text TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS keys_key ON keys(key);
+CREATE INDEX IF NOT EXISTS keys_key ON keys(key, kind, id);
 CREATE INDEX IF NOT EXISTS keys_id ON keys(id, kind);
 CREATE TABLE IF NOT EXISTS search_rows(rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS search_rows_id ON search_rows(id);
