@@ -203,8 +203,8 @@ class Catalog:
     def all_keys(self, kind: str | None = None) -> list[tuple[str, str, str]]:
         """(normalised key, kind, id) of every id, name and alias (for suggestions and completion)."""
         if kind:
-            return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys WHERE kind = ?", (kind,))]
-        return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys")]
+            return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys WHERE kind = ? ORDER BY rowid", (kind,))]
+        return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT key, kind, id FROM keys ORDER BY rowid")]  # as stored: ties rank alike everywhere
 
     def search_keys(self) -> SearchKeys:
         """Every id, name and alias (normalised), read once per process: two columns, so memory
