@@ -438,7 +438,7 @@ def _boom(*args: Any, **kwargs: Any) -> Any:
         ("irkb.query.filters.select_procedures", ("list",)),
         ("irkb.query.fulltext.search", ("search", "biopsy")),
         ("irkb.query.comparison.compare", ("compare", "vertebroplasty", "kyphoplasty")),
-        ("irkb.kb.load", ("validate",)),
+        ("irkb.kb.load_for_checking", ("validate",)),
     ],
     ids=["list", "search", "compare", "validate"],
 )

@@ -260,13 +260,8 @@ def capped(problems: list[Problem]) -> list[Problem]:
     return sorted(out)
 
 
-def load(
-    data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: Progress | None = None, tables: bool = True
-) -> KnowledgeBase:
+def load(data_dir: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, progress: Progress | None = None) -> KnowledgeBase:
     """Load and check a knowledge base (the shipped one by default), through the compiled catalog.
-
-    ``tables=False`` is enough to read problems and counts (what ``irkb validate`` does): a cold
-    build then skips the query tables, which the next ``load`` makes.
 
     >>> kb = load()
     >>> kb.get("TIPS").id
@@ -276,4 +271,15 @@ def load(
     from .index.catalog import Catalog
 
     where = resolve_data_dir(data_dir)
-    return KnowledgeBase(Catalog.open(where.path, progress=progress, tables=tables), today)
+    return KnowledgeBase(Catalog.open(where.path, progress=progress), today)
+
+
+def load_for_checking(data_dir: Path, *, progress: Progress | None = None) -> KnowledgeBase:
+    """A knowledge base to read problems and counts from, and nothing else (``irkb validate``).
+
+    A cold build then leaves the query tables and the search index to the next ``load``; records
+    read from this one before that would be missing, so it is not part of the Python API.
+    """
+    from .index.catalog import Catalog
+
+    return KnowledgeBase(Catalog.open(data_dir, progress=progress, tables=False))

@@ -34,7 +34,7 @@ def validate(
 ) -> int:
     """``irkb validate``: every problem in every file (or in the files named), located; exit 1 on errors."""
     from ..ingest.files import display_path
-    from ..kb import load
+    from ..kb import load_for_checking
     from ..model.fields import SCHEMA_VERSION
     from ..view.progress import progress
     from ..view.terminal import safe
@@ -43,7 +43,7 @@ def validate(
     state.format = fmt
     where = state.where()
     with progress("checking records") as update:
-        kb = load(where.path, progress=update, tables=False)  # checking needs no query tables
+        kb = load_for_checking(where.path, progress=update)  # checking needs no query tables
     problems = [p for p in kb.problems if (not select or p.code in select) and p.code not in (ignore or [])]
     if paths:
         wanted = {display_path(Path(p), where.path) for p in paths} | {
