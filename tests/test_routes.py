@@ -51,7 +51,7 @@ def test_the_fast_table_is_generated_from_the_typer_app() -> None:
 
 def test_every_read_command_has_a_fast_route() -> None:
     spec = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
-    assert set(spec["commands"]) == {"list", "show", "compare", "search", "complications", "outcomes", "stats", "vocab"}
+    assert set(spec["commands"]) == {"list", "show", "compare", "search", "complications", "outcomes", "stats", "vocab", "validate"}
 
 
 # --------------------------------------------------------------------------- the property
@@ -137,6 +137,12 @@ def test_both_routes_give_the_same_answer(argv: list[str]) -> None:
         ("--color", "purple", "list"),
         ("list", "--unknown"),
         ("show",),
+        ("validate",),
+        ("validate", "-f", "json", "--strict"),
+        ("validate", str(MINI_KB / "procedures" / "tips.yaml"), "--errors-only"),
+        ("validate", str(MINI_KB / "procedures"), "--select", "missing-recommended", "--select", "id-mismatch"),
+        ("validate", "no/such/file.yaml", "--ignore", "missing-recommended", "-f", "github"),
+        ("validate", "-f", "xml"),
     ],
     ids=lambda a: " ".join(a),
 )
@@ -157,7 +163,7 @@ def test_data_dir_given_as_a_file_is_one_message_on_both_routes(tmp_path: Path) 
         assert (quick.stderr == typer_route.stderr and "data directory" in quick.stderr) or "--data-dir is empty" in quick.stderr
 
 
-@pytest.mark.parametrize("args", [("list", "--help"), ("--help",), ("--version",), ("validate",), ("list", "-h"), ("--install-completion",)])
+@pytest.mark.parametrize("args", [("list", "--help"), ("--help",), ("--version",), ("schema",), ("list", "-h"), ("--install-completion",)])
 def test_help_completion_and_other_commands_go_to_typer(args: tuple[str, ...]) -> None:
     assert fast.resolve([*KB, *args], fast._load_spec()) is None
 

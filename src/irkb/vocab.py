@@ -282,6 +282,14 @@ class Format(StrEnum):
     MARKDOWN = "markdown"
 
 
+class ValidateFormat(StrEnum):
+    """Output formats of ``irkb validate``."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
 class ExportFormat(StrEnum):
     """Formats of ``irkb export``."""
 

@@ -1,23 +1,14 @@
 """Declarations of the curator commands: validate, schema, fmt, new, vocab. The work is in
 ``irkb.commands.curator``."""
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..commands import curator
-from ..vocab import Format
+from ..vocab import Format, ValidateFormat
 from .app import app, runs
-
-
-class ValidateFormat(StrEnum):
-    """Output formats of ``validate``."""
-
-    TEXT = "text"
-    JSON = "json"
-    GITHUB = "github"
 
 
 @app.command()

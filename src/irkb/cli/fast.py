@@ -48,6 +48,8 @@ def _convert(param: dict[str, Any], text: str) -> Any:
             raise Decline
         module, name = param["enum"].split(":")
         return getattr(import_module(module), name)(text)
+    if kind == "path":
+        return _path(text)
     if kind in ("int", "float"):
         if not (_INT if kind == "int" else _FLOAT).fullmatch(text):
             raise Decline
@@ -56,6 +58,21 @@ def _convert(param: dict[str, Any], text: str) -> Any:
             raise Decline
         return value
     raise Decline
+
+
+def _path(text: str) -> Any:
+    """A path as Typer makes it (any text; click refuses only an existing path it cannot read)."""
+    from pathlib import Path
+
+    if not text or "\x00" in text:
+        raise Decline
+    try:
+        os.stat(text)
+    except (OSError, ValueError):
+        return Path(text)
+    if not os.access(text, os.R_OK):
+        raise Decline  # Typer's message: "Path ... is not readable"
+    return Path(text)
 
 
 def _default(param: dict[str, Any]) -> Any:
