@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -243,6 +242,8 @@ def _build(location: Path, wanted: dict[str, str], public_sql: Callable[[], str]
     to WAL and linked into place only if no other process put a catalog there first (then theirs
     is used and this one dropped); an interrupted build leaves nothing behind.
     """
+    import secrets  # here, not at the top: it costs a warm query more than a millisecond
+
     _sweep(location)
     temp = location.with_name(f"{location.name}.{os.getpid()}-{secrets.token_hex(4)}{BUILDING}")
     try:
