@@ -96,16 +96,30 @@ def _probe(parser_class: Any) -> list[tuple[Any, ...]]:
     return out
 
 
+def current() -> dict[str, type]:
+    """The event classes the parser makes now, by name: the lean ones once ``lean_events`` chose
+    them in this process, else ruamel's own (nothing is probed here)."""
+    if _cached:
+        return _cached
+    from ruamel.yaml import events
+
+    return {name: getattr(events, name) for name in _NAMES}
+
+
+_NAMES = ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent")
+
+
 def lean_events() -> dict[str, type]:
-    """The event classes libyaml's parser makes from now on, by name (the lean ones when they
-    proved the same; else ruamel's own). Decided once per process."""
+    """Give the parser the lean event classes when they prove the same (else keep ruamel's own);
+    the classes it makes from now on, by name. Decided once per process, for a process that parses
+    many files (the probe costs about a millisecond: more than it saves on one file)."""
     if _cached:
         return _cached
     import importlib
 
     from ruamel.yaml import events
 
-    chosen = {name: getattr(events, name) for name in ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent")}
+    chosen = {name: getattr(events, name) for name in _NAMES}
     try:
         module = importlib.import_module("_ruamel_yaml")
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]

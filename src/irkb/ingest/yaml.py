@@ -218,9 +218,9 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     from ruamel.yaml.events import AliasEvent, DocumentStartEvent
     from ruamel.yaml.nodes import ScalarNode
 
-    from .events import lean_events
+    from .events import current
 
-    made = lean_events()  # the classes the parser makes: compared by identity below, for speed
+    made = current()  # the classes the parser makes: compared by identity below, for speed
     ScalarEvent, MappingStartEvent, SequenceStartEvent = made["ScalarEvent"], made["MappingStartEvent"], made["SequenceStartEvent"]
     MappingEndEvent, SequenceEndEvent = made["MappingEndEvent"], made["SequenceEndEvent"]
 
