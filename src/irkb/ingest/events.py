@@ -2,8 +2,9 @@
 
 ruamel's C parser builds every event by calling the event class of ``ruamel.yaml.events``, whose
 ``__init__`` calls its parents' in turn: three Python calls for each of the ~500 events of a
-record, a seventh of a cold build. ``lean_events`` gives the parser subclasses that set the same
-attributes in one call, and keeps them only when they give exactly the events the originals give
+record (one call instead of three saves about 7% of a worker's instructions). ``lean_events``,
+called by each worker of a cold build, gives the parser subclasses that set the same attributes
+in one call, and keeps them only when they give exactly the events the originals give
 on a probe document that holds every kind of event; otherwise (another ruamel, another C parser,
 the pure one) nothing changes. Being subclasses, they pass every ``isinstance`` ruamel and irkb
 make.
