@@ -10,6 +10,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+SCHEMA_VERSION = "1.0"
+"""Version of the record format: the JSON Schemas' ``x-irkb-schema-version``, the exports' and
+``validate -f json``'s ``schema_version`` (read here, without importing the models)."""
+
 
 class Kind(NamedTuple):
     """One record kind and every name it goes by."""

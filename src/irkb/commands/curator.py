@@ -35,7 +35,7 @@ def validate(
     """``irkb validate``: every problem in every file (or in the files named), located; exit 1 on errors."""
     from ..ingest.files import display_path
     from ..kb import load_for_checking
-    from ..model.fields import SCHEMA_VERSION
+    from ..kinds import SCHEMA_VERSION
     from ..view.progress import progress
     from ..view.terminal import safe
 

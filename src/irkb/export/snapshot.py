@@ -121,7 +121,7 @@ def data_version(catalog: Catalog) -> str:
 
 def snapshot(catalog: Catalog, kinds: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> Snapshot:
     """The records of ``kinds`` (default: every kind) and the versions of the whole knowledge base."""
-    from ..model.fields import SCHEMA_VERSION
+    from ..kinds import SCHEMA_VERSION
 
     wanted = [k for k in NAMES if kinds is None or k in kinds]
     return Snapshot(catalog, wanted, SCHEMA_VERSION, data_version(catalog), generated_at(environ))

@@ -13,10 +13,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Strict, StringConstraints, Tag, model_validator
 
+from ..kinds import SCHEMA_VERSION as SCHEMA_VERSION  # declared there: read without importing the models
 from ..shape import RULES, date_input, grade_as_text
 from ..vocab import AliasKind, Interval, Per, Phase, RateKind, Role, SeverityScale, Unit
-
-SCHEMA_VERSION = "1.0"
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
