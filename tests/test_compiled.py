@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, field_validator
 
+from irkb.index import modeldata
 from irkb.ingest import compiled
 from irkb.ingest.yaml import compose
 from irkb.kb import load
@@ -194,6 +195,8 @@ def test_when_the_models_cannot_be_rewritten_pydantic_validates_everything(kb_di
 
     monkeypatch.setenv("IRKB_CACHE_DIR", str(kb_dir.parent / "other-cache"))
     monkeypatch.setattr(rewrite, "validator_schemas", refuse)
+    monkeypatch.setattr(modeldata, "MODEL_FILE", kb_dir.parent / "no-models.json")  # made from the models, here and now
+    monkeypatch.setattr(modeldata, "_loaded", None)
     before = dict(compiled._schemas)
     try:
         kb = load(kb_dir)
@@ -201,6 +204,36 @@ def test_when_the_models_cannot_be_rewritten_pydantic_validates_everything(kb_di
         assert ({k: [kb.doc(k, rid) for rid in v] for k, v in kb.records.items()}, [p.format() for p in kb.problems]) == reference
     finally:
         compiled.install(before)
+
+
+def test_models_json_is_what_the_models_give_today() -> None:
+    """``models.json`` is current (regenerate with 'python -m irkb.index.modeldata'), and what it
+    holds is what the models make in this process: the definitions' names included."""
+    assert modeldata.MODEL_FILE.read_text(encoding="utf-8") == modeldata.render()
+    stored = json.loads(modeldata.MODEL_FILE.read_text(encoding="utf-8"))
+    made = modeldata.made_from_models()
+    assert json.dumps([stored["public_sql"], stored["validators"]]) == json.dumps([made["public_sql"], made["validators"]])  # key order too
+    assert "irkb/model/fields.py" in stored["sources"] and "pydantic/version.py" in stored["sources"]
+
+
+def test_models_json_is_used_only_while_its_sources_are_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = json.loads(modeldata.MODEL_FILE.read_text(encoding="utf-8"))
+    made = {"public_sql": "-- made from the models", "validators": {}}
+    monkeypatch.setattr(modeldata, "made_from_models", lambda: made)
+    copy = tmp_path / "models.json"
+    monkeypatch.setattr(modeldata, "MODEL_FILE", copy)
+
+    copy.write_text(json.dumps(stored), encoding="utf-8")
+    monkeypatch.setattr(modeldata, "_loaded", None)
+    assert modeldata.generated()["public_sql"] == stored["public_sql"]  # unchanged sources: the file
+
+    for name in ("irkb/model/fields.py", "pydantic/version.py"):  # an edited model; another pydantic
+        copy.write_text(json.dumps({**stored, "sources": {**stored["sources"], name: "0" * 64}}), encoding="utf-8")
+        monkeypatch.setattr(modeldata, "_loaded", None)
+        assert modeldata.generated() is made
+    copy.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(modeldata, "_loaded", None)
+    assert modeldata.generated() is made
 
 
 def test_stored_schemas_that_are_not_json_are_made_again(kb_dir: Path) -> None:

@@ -59,9 +59,9 @@ def _wanted(data_dir: Path) -> dict[str, str]:
 
 
 def _public_sql() -> str:
-    from .tables import schema_sql
+    from .modeldata import generated
 
-    return schema_sql()
+    return str(generated()["public_sql"])
 
 
 class Catalog:

@@ -109,7 +109,7 @@ def _make_tables(db: Connection, publisher: _Publisher, progress: Progress | Non
 def _use_validators(db: Connection) -> None:
     """Let files be validated without pydantic: the models' schemas as data, made once per catalog.
 
-    The cold build makes them (it imports the models anyway) and keeps them in ``meta``; a later
+    The cold build takes them from ``modeldata`` (made from the models) and keeps them in ``meta``; a later
     refresh that checks one edited file reads them back, and never imports pydantic for a valid
     file. When the models use something the data cannot say, none are kept and pydantic does all.
     """
@@ -121,14 +121,10 @@ def _use_validators(db: Connection) -> None:
     except ValueError:  # not JSON (the cache file was tampered with): make them again
         schemas = None
     if not isinstance(schemas, dict):
-        from ..model.compiled import Unsupported, validator_schemas
+        from .modeldata import generated
 
-        try:
-            text = jsonio.dumps(validator_schemas(), indent=False)
-        except (Unsupported, LookupError, TypeError, AttributeError):  # a core schema shaped in a way not foreseen
-            text = "{}"
-        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('validators', ?)", (text,))
-        schemas = jsonio.loads(text)
+        schemas = generated()["validators"]
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('validators', ?)", (jsonio.dumps(schemas, indent=False),))
     compiled.install(schemas)
 
 
