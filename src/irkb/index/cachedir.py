@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import __version__
 
-CACHE_FORMAT = "6"
+CACHE_FORMAT = "7"
 APPLICATION_ID = 0x49524B42  # 'IRKB': PRAGMA application_id of every catalog irkb writes
 # The libraries whose behaviour decides what a record compiles to: a new version rebuilds the catalog.
 LIBRARIES = (

@@ -24,8 +24,8 @@ CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, kind TEXT NOT NULL, size
     errors INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS files_record ON files(record_id);
 CREATE INDEX IF NOT EXISTS files_stat ON files(path, size, mtime_ns, sha256, over_limit, errors, kind, record_id);
-CREATE TABLE IF NOT EXISTS documents(path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
-    last_reviewed TEXT, doi TEXT);
+CREATE TABLE IF NOT EXISTS documents(path TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, last_reviewed TEXT, doi TEXT,
+    json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_kind_id ON documents(kind, id);
 CREATE TABLE IF NOT EXISTS keys(key TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, ambiguous INTEGER NOT NULL, loc TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS keys_key ON keys(key, kind, id);
