@@ -12,6 +12,9 @@ from .. import jsonio
 from ..vocab import normalise
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..ingest.checks import Reference
     from ..ingest.limits import Limits
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -74,6 +77,17 @@ def key_rows(doc: dict[str, Any]) -> list[KeyRow]:
     return [(key, int(ambiguous), jsonio.dumps(loc, indent=False), text) for key, ambiguous, loc, text in lookup_keys(doc)]
 
 
+def grouped_refs(refs: Iterable[Reference]) -> dict[str, dict[str, list[list[str | int]]]]:
+    """References as the catalog stores them: target kind -> target id -> where each one stands.
+
+    Grouped so that the checks across records ask once per distinct target whether it exists
+    (most records cite the same few modalities and sources many times over)."""
+    grouped: dict[str, dict[str, list[list[str | int]]]] = {}
+    for ref in refs:
+        grouped.setdefault(ref.target_kind, {}).setdefault(ref.target, []).append(list(ref.loc))
+    return grouped
+
+
 def compile_file(kind: str, path: str, data_dir: str, limits: Limits | None = None) -> dict[str, Any]:
     """Parse, validate and compile one file into plain data (picklable, for worker processes).
 
@@ -92,7 +106,7 @@ def compile_file(kind: str, path: str, data_dir: str, limits: Limits | None = No
     return {
         "problems": jsonio.dumps([p.to_dict() for p in loaded.problems], indent=False),
         "errors": errors,
-        "refs": jsonio.dumps([[r.target_kind, r.target, list(r.loc)] for r in loaded.refs], indent=False),
+        "refs": jsonio.dumps(grouped_refs(loaded.refs), indent=False),
         "id": loaded.record_id,  # claimed even when the file has errors
         "doc": jsonio.dumps(doc) if doc is not None else None,
         "keys": key_rows(doc) if doc is not None else None,

@@ -69,21 +69,28 @@ def check(catalog: Catalog, locate: Locator, suggest: Callable[[str, str], list[
     sources: list[tuple[str, str, str | None]] = []  # (id, path, DOI)
     unpublished: list[tuple[str, str, str, str, bool, Loc]] = []  # names and aliases the keys table lacks
     for kind, rid, path, last_reviewed, doi, refs in _documents(catalog):
-        for target_kind, target, loc in jsonio.loads(refs):
+        for target_kind, targets in jsonio.loads(refs).items():  # target -> where each reference to it stands
+            known = ids[target_kind]
             if target_kind == "source":
-                cited.add(target)
-            if target in ids[target_kind]:
-                if target_kind == kind and target == rid and loc and loc[0] in ("related", "family"):
-                    problems.append(Problem(path, *locate(path, loc, False), "self-reference", f"{kind} '{rid}' refers to itself", "warning"))
+                cited.update(targets)
+            if target_kind == kind and rid in targets:
+                problems += [
+                    Problem(path, *locate(path, loc, False), "self-reference", f"{kind} '{rid}' refers to itself", "warning")
+                    for loc in targets[rid]
+                    if loc and loc[0] in ("related", "family")
+                ]
+            if known.issuperset(targets):
                 continue
-            hint = hints.get((target, target_kind))
-            if hint is None:  # once per distinct missing id: a file can hold 100,000 of the same one
-                found = suggest(target, target_kind)
-                hint = "did you mean " + " or ".join(f"'{s}'" for s in found) + "?" if found else f"add data/{folder(target_kind)}/{target}.yaml"
-                hints[(target, target_kind)] = hint
-            problems.append(
-                Problem(path, *locate(path, loc, False), "unknown-reference", f"{dotted(tuple(loc))}: no {target_kind} with id '{target}'", "error", hint)
-            )
+            for target in [t for t in targets if t not in known]:
+                hint = hints.get((target, target_kind))
+                if hint is None:  # once per distinct missing id: a file can hold 100,000 of the same one
+                    found = suggest(target, target_kind)
+                    hint = "did you mean " + " or ".join(f"'{s}'" for s in found) + "?" if found else f"add data/{folder(target_kind)}/{target}.yaml"
+                    hints[(target, target_kind)] = hint
+                problems += [
+                    Problem(path, *locate(path, loc, False), "unknown-reference", f"{dotted(tuple(loc))}: no {target_kind} with id '{target}'", "error", hint)
+                    for loc in targets[target]
+                ]
         problems += _review_date(path, last_reviewed, locate, today)
         if kind == "source":
             sources.append((rid, path, doi))

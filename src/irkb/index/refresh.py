@@ -172,7 +172,7 @@ def _skip(db: Connection, stat: FileStat, limit: int) -> None:
     )
     db.execute(
         "INSERT OR REPLACE INTO files(path, kind, size, mtime_ns, sha256, record_id, problems, refs, over_limit, errors) VALUES (?,?,?,?,?,?,?,?,1,1)",
-        (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, jsonio.dumps([problem.to_dict()], indent=False), "[]"),
+        (stat.rel, stat.kind, stat.size, stat.mtime_ns, None, None, jsonio.dumps([problem.to_dict()], indent=False), "{}"),
     )
 
 
