@@ -383,3 +383,30 @@ def test_a_build_file_left_by_a_killed_process_is_swept_after_a_day(kb_dir: Path
     Catalog.open(kb_dir).db.close()
     assert not stale.exists(), "a day old: its process is gone"
     assert fresh.exists(), "maybe another process building right now: left alone"
+
+
+def _indexes(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    return sorted(db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+def test_the_indexes_a_bulk_fill_drops_all_come_back(kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build, and query tables made later, fill tables with their indexes dropped: each ends
+    with every index the schema declares, and a fill that fails loses none."""
+    from irkb.index.catalog import _public_sql
+    from irkb.index.store import Connection, create
+
+    declared = sqlite3.connect(":memory:", isolation_level=None)
+    create(declared, _public_sql(), {})
+    expected = _indexes(declared)
+    assert any(name == "keys_key" for name, _ in expected) and any(name.startswith("procedure_modalities_") for name, _ in expected)
+
+    assert _indexes(Catalog.open(kb_dir).db.raw) == expected
+    monkeypatch.setenv("IRKB_CACHE_DIR", str(tmp_path / "checked"))
+    assert _indexes(Catalog.open(kb_dir, tables=False).db.raw) == expected
+    assert _indexes(Catalog.open(kb_dir).db.raw) == expected  # the query tables made from the stored documents
+
+    db = Connection(declared, None)
+    with pytest.raises(RuntimeError), db.transaction(), db.indexes_after():
+        assert _indexes(declared) == []
+        raise RuntimeError("the fill failed")
+    assert _indexes(declared) == expected

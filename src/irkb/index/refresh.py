@@ -9,6 +9,7 @@ the files were read in, on a cold build or a warm one: the same files give the s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from ..ingest.limits import Limits
 from .compile import SEARCH_COLUMNS, KeyRow, compile_job, key_rows, search_document
 from .scan import FileStat, Found, scan, sha256
 from .store import Connection
-from .tables import delete_sql, insert_sql, record_rows
+from .tables import PUBLIC_TABLES, delete_sql, insert_sql, record_rows
 
 PARALLEL_FROM = 400  # files: below this, worker processes cost more than they save
 BATCH = 256
@@ -68,10 +69,12 @@ def refresh(db: Connection, data_dir: Path, progress: Progress | None = None, *,
         if deferred or (not tables and publisher.cold):  # keys only; a catalog with tables keeps them up to date
             publisher.tables = False
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (DEFERRED,))
-        for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
-            publisher.store(stat, result)
-            if result["doc"] is not None:
-                publisher.add(stat.kind, result["id"], result["doc"], result["keys"])
+        with db.indexes_after() if publisher.cold and compile_these else contextlib.nullcontext():  # a build: the indexes after the rows
+            for stat, result in zip(compile_these, _compile_all(compile_these, data_dir, progress), strict=True):
+                publisher.store(stat, result)
+                if result["doc"] is not None:
+                    publisher.add(stat.kind, result["id"], result["doc"], result["keys"])
+            _flush(db, publisher.rows)
         publisher.settle()
         if tables and not publisher.tables:
             _make_tables(db, publisher, progress)
@@ -90,6 +93,12 @@ def _deferred(db: Connection) -> bool:
 
 def _make_tables(db: Connection, publisher: _Publisher, progress: Progress | None) -> None:
     """The public tables and the search index of every published record, from its stored document."""
+    with db.indexes_after((*PUBLIC_TABLES, "search_rows")):  # each filled from empty
+        _fill_tables(db, publisher, progress)
+    db.execute("DELETE FROM meta WHERE key = ?", (DEFERRED,))
+
+
+def _fill_tables(db: Connection, publisher: _Publisher, progress: Progress | None) -> None:
     total, last, done = db.execute("SELECT count(*) FROM documents").fetchone()[0], 0, 0
     while rows := db.execute(
         "SELECT d.rowid, d.kind, d.id, d.json FROM documents d WHERE d.rowid > ?"
@@ -103,7 +112,6 @@ def _make_tables(db: Connection, publisher: _Publisher, progress: Progress | Non
         if progress is not None:
             progress(min(done, total), total)
     _flush(db, publisher.rows)
-    db.execute("DELETE FROM meta WHERE key = ?", (DEFERRED,))
 
 
 def _use_validators(db: Connection) -> None:
