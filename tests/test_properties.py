@@ -7,6 +7,7 @@ time and the file stays well under a minute on two cores.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -27,12 +28,13 @@ from irkb import model as models
 from irkb.errors import NotFound
 from irkb.ingest.limits import Limits
 from irkb.ingest.record import LoadedFile, load_file, load_text
+from irkb.ingest.yaml import compose, parse_yaml
 from irkb.kb import load
 from irkb.kinds import folder
 from irkb.model import RECORD_TYPES
 from irkb.query import select_procedures
 
-from .conftest import MINI_KB
+from .conftest import MINI_KB, ROOT
 
 KINDS = sorted(RECORD_TYPES)
 CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -472,53 +474,41 @@ def test_one_pass_loader_matches_ruamel_on_every_shipped_file() -> None:
         assert repr(data) == repr(parse_yaml(text)), path
 
 
-_EVENT_NAMES = ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent")
-
-
-def test_the_cheaper_parser_events_are_used_and_equal_ruamels(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_events_by_position_hold_what_ruamels_events_hold_and_are_put_back() -> None:
     import _ruamel_yaml  # type: ignore[import-not-found]
-    from ruamel.yaml import events
+    from ruamel.yaml import events as ruamel_events
     from ruamel.yaml.cyaml import CParser
 
-    from irkb.ingest import events as lean
+    from irkb.ingest import events
 
-    made = lean.lean_events()
-    assert all(made[name] is not getattr(events, name) and issubclass(made[name], getattr(events, name)) for name in _EVENT_NAMES)
-    with monkeypatch.context() as m:
-        for name in _EVENT_NAMES:
-            m.setattr(_ruamel_yaml, name, getattr(events, name))
-        original = lean._probe(CParser)
-    assert lean._probe(CParser) == original
+    block = events.positional()
+    assert block is not None, "used with this ruamel"
+    expected = events._events_of(CParser)
+    with block:
+        made = events._events_of(CParser)
+        assert type(_ruamel_yaml.ScalarEvent) is functools.partial
+    assert all(events._same(e, m) for e, m in zip(expected, made, strict=True))
+    assert all(getattr(_ruamel_yaml, name) is getattr(ruamel_events, name) for name in events.NAMES), "ruamel's own put back"
+    text = (ROOT / "data" / "procedures" / "tips.yaml").read_text(encoding="utf-8")
+    assert compose(text, 64) == ("ok", parse_yaml(text))
+    assert all(getattr(_ruamel_yaml, name) is getattr(ruamel_events, name) for name in events.NAMES), "after compose too"
 
 
-def test_cheaper_parser_events_that_differ_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    import _ruamel_yaml
-    from ruamel.yaml import events
+def test_events_by_position_are_not_used_when_the_parser_passes_them_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A C parser that passed an event's arguments in another order would be read wrongly: the probe
+    finds it, and every file takes the known two-step route, with the same answers."""
+    from irkb.ingest import events
 
-    from irkb.ingest import events as lean
-
-    real = lean._lean_classes
-
-    def forgetful() -> dict[str, type]:
-        made = real()
-        base: Any = made["ScalarEvent"]
-
-        class ScalarEvent(base):  # type: ignore[misc, valid-type]
-            __slots__ = ()
-
-            def __init__(self, *args: Any) -> None:
-                super().__init__(*args)
-                self.style = None  # loses whether a scalar was quoted
-
-        made["ScalarEvent"] = ScalarEvent
-        return made
-
-    monkeypatch.setattr(lean, "_cached", {})
-    monkeypatch.setattr(lean, "_lean_classes", forgetful)
-    for name in _EVENT_NAMES:
-        monkeypatch.setattr(_ruamel_yaml, name, getattr(events, name))
-    assert lean.lean_events() == {name: getattr(events, name) for name in _EVENT_NAMES}
-    assert all(getattr(_ruamel_yaml, name) is getattr(events, name) for name in _EVENT_NAMES), "ruamel's own put back"
+    monkeypatch.setattr(events, "_verdict", [])
+    monkeypatch.setitem(events.SCALAR, "value", 1)  # as if the value came where the tag does
+    monkeypatch.setitem(events.SCALAR, "ctag", 3)
+    assert events.positional() is None
+    text = (ROOT / "data" / "procedures" / "tips.yaml").read_text(encoding="utf-8")
+    assert compose(text, 64) == ("fallback", None)
+    path = tmp_path / "tips.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_file("procedure", path, tmp_path, Limits())
+    assert loaded.dump is not None and loaded.dump["id"] == "tips"
 
 
 def test_top_level_positions_agree_with_the_parser_on_every_shipped_file() -> None:

@@ -308,14 +308,12 @@ def _flush(db: Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
 
 def _worker_start(schemas: dict[str, Any]) -> None:
     """A worker's set-up: it ends quietly when the pool is terminated (the parent's SIGTERM handler
-    is not its own), validates with the catalog's stored schemas (a spawned worker, on macOS or
-    Windows, inherits nothing from the parent) and parses with the cheaper events."""
+    is not its own) and validates with the catalog's stored schemas (a spawned worker, on macOS or
+    Windows, inherits nothing from the parent)."""
     import signal
 
     from ..ingest import compiled
-    from ..ingest.events import lean_events
 
-    lean_events()  # a worker parses many files: cheaper parser events pay for their probe
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     compiled.install(schemas)

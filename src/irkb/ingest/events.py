@@ -1,17 +1,23 @@
-"""libyaml's parser events, made cheaper to create.
+"""libyaml's parser events as their arguments, while irkb's one-pass loader reads a file.
 
-ruamel's C parser builds every event by calling the event class of ``ruamel.yaml.events``, whose
-``__init__`` calls its parents' in turn: three Python calls for each of the ~500 events of a
-record (one call instead of three saves about 7% of a worker's instructions). ``lean_events``,
-called by each worker of a cold build, gives the parser subclasses that set the same attributes
-in one call, and keeps them only when they give exactly the events the originals give
-on a probe document that holds every kind of event; otherwise (another ruamel, another C parser,
-the pure one) nothing changes. Being subclasses, they pass every ``isinstance`` ruamel and irkb
-make.
+ruamel's C parser makes each event by calling a class of ``ruamel.yaml.events``, looked up in its
+module at each call; that class's ``__init__`` is Python, and calling it was a third of the time
+it takes to load a record. While ``compose`` reads a file, ``positional`` puts in those classes'
+place factories written in C (``functools.partial``) that keep the arguments as they are: an
+event is then ``partial(ScalarEvent, anchor, tag, implicit, value, ...)``, whose ``func`` is
+ruamel's class and whose ``args`` are read by position. ruamel's classes are put back as soon as
+the file is read, so every other reader (ruamel's own loader, the guard) gets ruamel's events.
+
+They are used only when a probe document that holds every kind of event gives, read by position,
+exactly what ruamel's own events hold; otherwise (another C parser, or none) ``positional`` gives
+None and ``compose`` leaves every file to the known two-step route.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 _PROBE = """\
@@ -33,112 +39,102 @@ list:
 anchored: &x value
 alias: *x
 tagged: !!str 5
+flow: [x, {y: z}]
 empty:
 ...
 """
 
-_cached: dict[str, Any] = {}
+NAMES = ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent")
+"""The events made by position; the others (stream, document, alias) stay ruamel's: a few per file."""
+
+# Where ``compose`` reads each attribute in an event's arguments (the order ruamel's parser passes them).
+SCALAR = {"anchor": 0, "ctag": 1, "implicit": 2, "value": 3, "start_mark": 4, "end_mark": 5, "style": 6}
+COLLECTION_START = {"anchor": 0, "ctag": 1, "implicit": 2, "start_mark": 3, "end_mark": 4, "flow_style": 5}
+COLLECTION_END = {"start_mark": 0, "end_mark": 1}
+
+_verdict: list[bool] = []  # decided once per process
 
 
-def _lean_classes() -> dict[str, type]:
-    from ruamel.yaml import events
+def _module() -> Any:
+    import importlib
 
-    class ScalarEvent(events.ScalarEvent):
-        __slots__ = ()
+    try:
+        return importlib.import_module("_ruamel_yaml")
+    except ImportError:  # pragma: no cover - no C extension
+        return None
 
-        def __init__(
-            self, anchor: Any, tag: Any, implicit: Any, value: Any, start_mark: Any = None, end_mark: Any = None, style: Any = None, comment: Any = None
-        ) -> None:
-            self.anchor, self.ctag, self.implicit, self.value = anchor, tag, implicit, value
-            self.start_mark, self.end_mark, self.style, self.comment = start_mark, end_mark, style, comment
 
-    def start_init(
-        self: Any,
-        anchor: Any,
-        tag: Any,
-        implicit: Any,
-        start_mark: Any = None,
-        end_mark: Any = None,
-        flow_style: Any = None,
-        comment: Any = None,
-        nr_items: Any = None,
-    ) -> None:
-        self.anchor, self.ctag, self.implicit, self.start_mark, self.end_mark = anchor, tag, implicit, start_mark, end_mark
-        self.flow_style, self.comment, self.nr_items = flow_style, comment, nr_items
-
-    def end_init(self: Any, start_mark: Any = None, end_mark: Any = None, comment: Any = None) -> None:
-        self.start_mark, self.end_mark, self.comment = start_mark, end_mark, comment
-
-    made: dict[str, type] = {"ScalarEvent": ScalarEvent}
-    for name, init in (("MappingStartEvent", start_init), ("SequenceStartEvent", start_init), ("MappingEndEvent", end_init), ("SequenceEndEvent", end_init)):
-        made[name] = type(name, (getattr(events, name),), {"__slots__": (), "__init__": init, "__module__": __name__})
-    return made
+@contextlib.contextmanager
+def _installed(module: Any) -> Iterator[None]:
+    """The parser makes events by position inside the block; ruamel's classes are put back after."""
+    originals = {name: getattr(module, name) for name in NAMES}
+    try:
+        for name, cls in originals.items():
+            setattr(module, name, partial(partial, cls))
+        yield
+    finally:
+        for name, cls in originals.items():
+            setattr(module, name, cls)
 
 
 def _mark(mark: Any) -> Any:
     return None if mark is None else (mark.name, mark.index, mark.line, mark.column)
 
 
-def _probe(parser_class: Any) -> list[tuple[Any, ...]]:
-    """Every event of the probe document: its original class and every attribute, marks as values."""
+def _same(event: Any, made: Any) -> bool:
+    """Whether ``made`` (an event by position) holds what ruamel's ``event`` holds, where compose reads it."""
     from ruamel.yaml import events
 
-    originals = tuple(getattr(events, n) for n in dir(events) if n.endswith("Event") and isinstance(getattr(events, n), type))
-    out = []
+    if type(event).__name__ not in NAMES:
+        return made is not None and type(made) is type(event)
+    if type(made) is not partial or made.func is not type(event) or made.keywords:
+        return False
+    where = SCALAR if isinstance(event, events.ScalarEvent) else COLLECTION_END if isinstance(event, events.CollectionEndEvent) else COLLECTION_START
+    if len(made.args) != len(where):
+        return False
+    for name, index in where.items():
+        value, expected = made.args[index], getattr(event, name)
+        if (_mark(value) != _mark(expected)) if name.endswith("_mark") else (value != expected or type(value) is not type(expected)):
+            return False
+    return True
+
+
+def _events_of(parser_class: Any) -> list[Any]:
     parser = parser_class(_PROBE)
     try:
-        while parser.check_event():
-            event = parser.get_event()
-            base = next(c for c in type(event).__mro__ if c in originals)
-            names = sorted({n for c in type(event).__mro__ for n in getattr(c, "__slots__", ())})
-            out.append((base.__name__, *((n, _mark(getattr(event, n)) if n.endswith("_mark") else getattr(event, n, None)) for n in names)))
+        out = []
+        while (event := parser.get_event()) is not None:
+            out.append(event)
+        return out
     finally:
         parser.dispose()
-    return out
 
 
-def current() -> dict[str, type]:
-    """The event classes the parser makes now, by name: the lean ones once ``lean_events`` chose
-    them in this process, else ruamel's own (nothing is probed here)."""
-    if _cached:
-        return _cached
+def _verify(module: Any) -> bool:
+    """Whether events by position hold exactly what ruamel's own events hold, on the probe."""
     from ruamel.yaml import events
 
-    return {name: getattr(events, name) for name in _NAMES}
-
-
-_NAMES = ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "MappingEndEvent", "SequenceEndEvent")
-
-
-def lean_events() -> dict[str, type]:
-    """Give the parser the lean event classes when they prove the same (else keep ruamel's own);
-    the classes it makes from now on, by name. Decided once per process, for a process that parses
-    many files (the probe costs about a millisecond: more than it saves on one file)."""
-    if _cached:
-        return _cached
-    import importlib
-
-    from ruamel.yaml import events
-
-    chosen = {name: getattr(events, name) for name in _NAMES}
     try:
-        module = importlib.import_module("_ruamel_yaml")
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - no C extension: the pure parser is left as it is
-        module = None
-    if module is not None and all(getattr(module, name, None) is cls for name, cls in chosen.items()):
-        lean = _lean_classes()
-        expected = _probe(CParser)
-        for name, cls in lean.items():
-            setattr(module, name, cls)
-        try:
-            same = _probe(CParser) == expected
-        except Exception:
-            same = False
-        if same:
-            chosen = lean
-        else:
-            for name, cls in chosen.items():
-                setattr(module, name, cls)
-    _cached.update(chosen)
-    return _cached
+    except ImportError:  # pragma: no cover - no C extension
+        return False
+    if not all(getattr(module, name, None) is getattr(events, name) for name in NAMES):
+        return False  # someone else changed the parser's classes: leave them alone
+    expected = _events_of(CParser)
+    try:
+        with _installed(module):
+            made = _events_of(CParser)
+    except Exception:
+        return False
+    return len(made) == len(expected) and all(_same(e, m) for e, m in zip(expected, made, strict=True))
+
+
+def positional() -> contextlib.AbstractContextManager[None] | None:
+    """A block in which the C parser makes events by position, or None when they are not the same
+    as ruamel's here (checked once per process, on the probe document: about 0.2 ms)."""
+    module = _module()
+    if module is None:
+        return None  # pragma: no cover - no C extension
+    if not _verdict:
+        _verdict.append(_verify(module))
+    return _installed(module) if _verdict[0] else None

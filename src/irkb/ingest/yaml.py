@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from ..errors import Problem
@@ -215,14 +216,13 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C extension
         return "fallback", None
-    from ruamel.yaml.events import AliasEvent, DocumentStartEvent
+    from .events import positional
+
+    by_position = positional()
+    if by_position is None:
+        return "fallback", None  # pragma: no cover - a C parser that makes its events otherwise
+    from ruamel.yaml.events import AliasEvent, DocumentStartEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
     from ruamel.yaml.nodes import ScalarNode
-
-    from .events import current
-
-    made = current()  # the classes the parser makes: compared by identity below, for speed
-    ScalarEvent, MappingStartEvent, SequenceStartEvent = made["ScalarEvent"], made["MappingStartEvent"], made["SequenceStartEvent"]
-    MappingEndEvent, SequenceEndEvent = made["MappingEndEvent"], made["SequenceEndEvent"]
 
     if _CONSTRUCTOR is None:
         import types
@@ -232,6 +232,7 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         _RESOLVER = holder._resolver = yaml.Resolver(loadumper=holder)
         _CONSTRUCTOR = yaml.Constructor(loader=holder)
     plain = _PLAIN
+    made_by_position = partial
     # The open collection and, in a mapping, the key waiting for its value; the outer ones saved.
     top: Any = None
     top_list = False
@@ -239,74 +240,77 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     saved: list[tuple[Any, bool, Any]] = []
     root: Any = None
     documents = 0
-    parser = CParser(text)
-    next_event = parser.get_event  # None after the stream's end (one call per event, not two)
-    try:
-        while (event := next_event()) is not None:
-            cls = type(event)
-            if cls is ScalarEvent:
-                if event.anchor is not None:
-                    return "fallback", None  # anchors are rare in records: ruamel's composer judges them
-                if event.ctag is not None:  # the attribute behind the ``tag`` property
-                    return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
-                value = event.value
-                if event.implicit[0]:
-                    known = plain.get(value, _TEXT)
-                    if known is not _TEXT:
-                        value = known
-                    elif value == "<<":
-                        return "refused", ("yaml-merge", event.start_mark.line + 1, event.start_mark.column + 1)
-                    else:
-                        value = _typed(value, event, ScalarNode)
-                if key is not _NO_KEY:  # the value of a mapping's waiting key
-                    if key in top:
-                        return "fallback", None  # a duplicate key: ruamel's message and position
-                    top[key] = value
-                    key = _NO_KEY
-                elif top_list:
-                    top.append(value)
-                elif top is None:
-                    root = value
-                else:
-                    key = value  # a mapping's next key
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if event.anchor is not None:
-                    return "fallback", None
-                if event.ctag is not None:
-                    return "refused", ("yaml-tag", event.start_mark.line + 1, event.start_mark.column + 1)
-                if len(saved) >= max_depth:
-                    return "refused", ("too-deep", event.start_mark.line + 1, event.start_mark.column + 1)
-                value = {} if cls is MappingStartEvent else []
-                if key is not _NO_KEY:
-                    if key in top:
+    with by_position:  # each event is partial(<ruamel's class>, *its arguments): see irkb.ingest.events
+        parser = CParser(text)
+        next_event = parser.get_event  # None after the stream's end (one call per event, not two)
+        try:
+            while (event := next_event()) is not None:
+                if type(event) is made_by_position:
+                    made = event.func
+                    if made is ScalarEvent:
+                        anchor, tag, implicit, value, start_mark, end_mark, style = event.args
+                        if anchor is not None:
+                            return "fallback", None  # anchors are rare in records: ruamel's composer judges them
+                        if tag is not None:
+                            return "refused", ("yaml-tag", start_mark.line + 1, start_mark.column + 1)
+                        if implicit[0]:
+                            known = plain.get(value, _TEXT)
+                            if known is not _TEXT:
+                                value = known
+                            elif value == "<<":
+                                return "refused", ("yaml-merge", start_mark.line + 1, start_mark.column + 1)
+                            else:
+                                value = _typed(value, ScalarNode, start_mark, end_mark, style)
+                        if key is not _NO_KEY:  # the value of a mapping's waiting key
+                            if key in top:
+                                return "fallback", None  # a duplicate key: ruamel's message and position
+                            top[key] = value
+                            key = _NO_KEY
+                        elif top_list:
+                            top.append(value)
+                        elif top is None:
+                            root = value
+                        else:
+                            key = value  # a mapping's next key
+                    elif made is MappingStartEvent or made is SequenceStartEvent:
+                        anchor, tag, _, start_mark = event.args[:4]
+                        if anchor is not None:
+                            return "fallback", None
+                        if tag is not None:
+                            return "refused", ("yaml-tag", start_mark.line + 1, start_mark.column + 1)
+                        if len(saved) >= max_depth:
+                            return "refused", ("too-deep", start_mark.line + 1, start_mark.column + 1)
+                        value = {} if made is MappingStartEvent else []
+                        if key is not _NO_KEY:
+                            if key in top:
+                                return "fallback", None
+                            top[key] = value
+                        elif top_list:
+                            top.append(value)
+                        elif top is None:
+                            root = value
+                        else:
+                            return "fallback", None  # a complex key: ruamel decides what to say about it
+                        saved.append((top, top_list, _NO_KEY))
+                        top, top_list, key = value, made is SequenceStartEvent, _NO_KEY
+                    else:  # the end of a mapping or a sequence
+                        top, top_list, key = saved.pop()
+                elif type(event) is DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
                         return "fallback", None
-                    top[key] = value
-                elif top_list:
-                    top.append(value)
-                elif top is None:
-                    root = value
-                else:
-                    return "fallback", None  # a complex key: ruamel decides what to say about it
-                saved.append((top, top_list, _NO_KEY))
-                top, top_list, key = value, cls is SequenceStartEvent, _NO_KEY
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                top, top_list, key = saved.pop()
-            elif cls is DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    return "fallback", None
-            elif cls is AliasEvent:
-                return "fallback", None  # the guard refuses it, with its message
-    except _Fallback:
-        return "fallback", None
-    except Exception:
-        return "fallback", None  # a syntax error: the known route reports it with its position
-    finally:
-        parser.dispose()
+                elif type(event) is AliasEvent:
+                    return "fallback", None  # the guard refuses it, with its message
+        except _Fallback:
+            return "fallback", None
+        except Exception:
+            return "fallback", None  # a syntax error: the known route reports it with its position
+        finally:
+            parser.dispose()
     return "ok", root
 
 
-def _typed(value: str, event: Any, node_type: Any) -> Any:
+def _typed(value: str, node_type: Any, start_mark: Any, end_mark: Any, style: Any) -> Any:
     """A plain scalar's value as the YAML 1.2 resolver and irkb's strict constructor make it."""
     tag = _RESOLVER.resolve(node_type, value, (True, False))
     name = str(tag)
@@ -316,7 +320,7 @@ def _typed(value: str, event: Any, node_type: Any) -> Any:
         return value
     if name == "tag:yaml.org,2002:merge":
         raise _Fallback
-    node = node_type(tag, value, event.start_mark, event.end_mark, event.style)
+    node = node_type(tag, value, start_mark, end_mark, style)
     try:
         built = _CONSTRUCTOR.construct_object(node, deep=True)
     finally:
