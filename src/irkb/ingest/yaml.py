@@ -211,7 +211,7 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     merge key, a complex key — returns ``fallback`` and takes the old two-step route, whose
     messages are known.
     """
-    global _CONSTRUCTOR, _RESOLVER
+    global _CONSTRUCTOR, _RESOLVER, _RULE_STARTS
     try:
         from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C extension
@@ -231,6 +231,7 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
         holder = types.SimpleNamespace()  # what ruamel's constructor asks its loader for
         _RESOLVER = holder._resolver = yaml.Resolver(loadumper=holder)
         _CONSTRUCTOR = yaml.Constructor(loader=holder)
+        _RULE_STARTS = _rule_starts(_RESOLVER)
     plain = _PLAIN
     made_by_position = partial
     # The open collection and, in a mapping, the key waiting for its value; the outer ones saved.
@@ -310,8 +311,25 @@ def compose(text: str, max_depth: int) -> tuple[str, Any]:
     return "ok", root
 
 
+def _rule_starts(resolver: Any) -> frozenset[str] | None:
+    """The first characters the resolver's implicit rules are filed under: a plain scalar that starts
+    with none of them is text without asking it (as ``resolve`` would find no rule to try). None
+    when some rule applies whatever the first character, or rules by path are set: ask every time."""
+    table = resolver.versioned_resolver
+    if table.get(None) or getattr(resolver, "yaml_path_resolvers", None):
+        return None
+    return frozenset(key for key in table if key is not None)
+
+
+_RULE_STARTS: frozenset[str] | None = None
+
+
 def _typed(value: str, node_type: Any, start_mark: Any, end_mark: Any, style: Any) -> Any:
     """A plain scalar's value as the YAML 1.2 resolver and irkb's strict constructor make it."""
+    if _RULE_STARTS is not None and value[:1] not in _RULE_STARTS:  # most prose: no rule to try
+        if len(value) <= _SHORT and len(_PLAIN) < _PLAIN_MAX:
+            _PLAIN[value] = value
+        return value
     tag = _RESOLVER.resolve(node_type, value, (True, False))
     name = str(tag)
     if name == "tag:yaml.org,2002:str":
