@@ -154,3 +154,19 @@ def read_stamped(path: Path) -> tuple[bytes, Stamp]:
             raise TargetRefused(f"'{path}' is not a regular file")
         data = handle.read()
     return data, Stamp.of(info, data)
+
+
+def generated_file(path: Path, text: str, argv: Iterable[str], source: str, command: str) -> int:
+    """``python -m <module> [--check]`` of a file generated from the code (committed, never edited
+    by hand): write ``text`` to ``path``, or with ``--check`` exit 1 when ``path`` differs from it."""
+    import sys
+
+    if "--check" in argv:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            print(f"{path}: out of date with {source}; run '{command}'", file=sys.stderr)
+            return 1
+        return 0
+    write_text(path, text)
+    print(path)
+    return 0

@@ -128,18 +128,9 @@ def render() -> str:
 
 def main() -> int:
     """``python -m irkb.cli.spec [--check]``: write the table, or exit 1 when it is out of date."""
-    text = render()
-    if "--check" in sys.argv[1:]:
-        current = SPEC_FILE.read_text(encoding="utf-8") if SPEC_FILE.exists() else ""
-        if current != text:
-            print(f"{SPEC_FILE}: out of date with the Typer app; run 'python -m irkb.cli.spec'", file=sys.stderr)
-            return 1
-        return 0
-    from ..atomic import write_text
+    from ..atomic import generated_file
 
-    write_text(SPEC_FILE, text)
-    print(SPEC_FILE)
-    return 0
+    return generated_file(SPEC_FILE, render(), sys.argv[1:], "the Typer app", "python -m irkb.cli.spec")
 
 
 if __name__ == "__main__":

@@ -140,17 +140,9 @@ def generated() -> dict[str, Any]:
 
 def main() -> int:
     """``python -m irkb.index.modeldata [--check]``: write ``models.json``, or exit 1 when it is out of date."""
-    text = render()
-    if "--check" in sys.argv[1:]:
-        current = MODEL_FILE.read_text(encoding="utf-8") if MODEL_FILE.exists() else ""
-        if current != text:
-            print(f"{MODEL_FILE}: out of date with the models; run 'python -m irkb.index.modeldata'", file=sys.stderr)
-            return 1
-        return 0
-    from ..atomic import write_text
+    from ..atomic import generated_file
 
-    write_text(MODEL_FILE, text)
-    return 0
+    return generated_file(MODEL_FILE, render(), sys.argv[1:], "the models", "python -m irkb.index.modeldata")
 
 
 if __name__ == "__main__":
