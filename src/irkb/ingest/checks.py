@@ -49,16 +49,22 @@ Loc = tuple[str | int, ...]
 
 class Nodes(NamedTuple):
     """What the checks look at in a document: its texts and its mappings, each with where it
-    stands, parents before their items."""
+    stands, parents before their items. A text is kept as (where its parent stands, its key or
+    index, the text): its own place, ``(*parent, key)``, is made only for the few a check reports."""
 
-    strings: list[tuple[Loc, str]]
+    strings: list[tuple[Loc, str | int | None, str]]
     dicts: list[tuple[Loc, dict[str, Any]]]
+
+
+def _place(parent: Loc, key: str | int | None) -> Loc:
+    """Where a text of ``Nodes.strings`` stands (``()`` for a document that is one text)."""
+    return parent if key is None else (*parent, key)
 
 
 def walk(data: Any) -> Nodes:
     """The texts and mappings of a document (computed once, shared by the checks). Built without
     generators and without keeping numbers or lists: a record holds hundreds of values."""
-    strings: list[tuple[Loc, str]] = []
+    strings: list[tuple[Loc, str | int | None, str]] = []
     dicts: list[tuple[Loc, dict[str, Any]]] = []
     add_string, add_dict = strings.append, dicts.append
 
@@ -70,12 +76,12 @@ def walk(data: Any) -> Nodes:
             items = enumerate(value)
         for key, item in items:
             if isinstance(item, str):
-                add_string(((*loc, key), item))
+                add_string((loc, key, item))
             elif isinstance(item, (dict, list)):
                 visit(item, (*loc, key))
 
     if isinstance(data, str):
-        add_string(((), data))
+        add_string(((), None, data))
     elif isinstance(data, (dict, list)):
         visit(data, ())
     return Nodes(strings, dicts)
@@ -85,13 +91,11 @@ def references(kind: str, dump: dict[str, Any], nodes: Nodes | None = None) -> l
     """Every reference a record of ``kind`` (its JSON dump) makes to another record, with where it stands."""
     refs: list[Reference] = []
     fields = REFERENCE_FIELDS
-    for loc, value in (nodes or walk(dump)).strings:
-        if not loc:
-            continue
-        field = loc[-1] if type(loc[-1]) is str else loc[-2] if len(loc) > 1 else None
+    for parent, key, value in (nodes or walk(dump)).strings:
+        field = key if type(key) is str else parent[-1] if parent and key is not None else None  # a list item: its list's field
         # 'procedure' and 'complication' only refer to records inside their own sub-objects.
-        if field in fields and not (kind == "procedure" and loc == ("id",)):
-            refs.append(Reference(fields[field], value, loc))
+        if field in fields and not (kind == "procedure" and key == "id" and not parent):
+            refs.append(Reference(fields[field], value, _place(parent, key)))
     return refs
 
 
@@ -175,13 +179,14 @@ def _characters(nodes: Nodes) -> Iterator[Check]:
     terminal would act on them (every human output shows them escaped, but the data is wrong)."""
     from ..text import UNSAFE
 
-    if UNSAFE.search("\n".join([value for _, value in nodes.strings])) is None:  # one scan for the common case
+    if UNSAFE.search("\n".join([value for _, _, value in nodes.strings])) is None:  # one scan for the common case
         return
     reported = 0
-    for loc, value in nodes.strings:
+    for parent, key, value in nodes.strings:
         found = UNSAFE.search(value)
         if found is None:
             continue
+        loc = _place(parent, key)
         reported += 1
         if reported > 20:
             yield ((), "control-character", "more values hold control characters; not listed", "error", "fix the ones above and run again")
