@@ -494,6 +494,34 @@ def test_events_by_position_hold_what_ruamels_events_hold_and_are_put_back() -> 
     assert all(getattr(_ruamel_yaml, name) is getattr(ruamel_events, name) for name in events.NAMES), "after compose too"
 
 
+def test_events_by_position_are_not_used_while_another_thread_runs(tmp_path: Path) -> None:
+    """Another thread could parse with ruamel while its classes are swapped: with one running,
+    files take ruamel's own loader (the same records), and ruamel's classes are never touched."""
+    import threading
+
+    import _ruamel_yaml
+    from ruamel.yaml import events as ruamel_events
+
+    from irkb.ingest import events
+
+    text = (ROOT / "data" / "procedures" / "tips.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "tips.yaml"
+    path.write_text(text, encoding="utf-8")
+    alone = load_file("procedure", path, tmp_path, Limits())
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert events.positional() is None
+        assert compose(text, 64) == ("fallback", None)
+        assert load_file("procedure", path, tmp_path, Limits()).dump == alone.dump is not None
+        assert all(getattr(_ruamel_yaml, name) is getattr(ruamel_events, name) for name in events.NAMES)
+    finally:
+        done.set()
+        other.join()
+    assert events.positional() is not None
+
+
 def test_events_by_position_are_not_used_when_the_parser_passes_them_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A C parser that passed an event's arguments in another order would be read wrongly: the probe
     finds it, and every file takes the known two-step route, with the same answers."""

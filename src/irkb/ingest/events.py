@@ -130,8 +130,15 @@ def _verify(module: Any) -> bool:
 
 
 def positional() -> contextlib.AbstractContextManager[None] | None:
-    """A block in which the C parser makes events by position, or None when they are not the same
-    as ruamel's here (checked once per process, on the probe document: about 0.2 ms)."""
+    """A block in which the C parser makes events by position, or None: when they are not the same
+    as ruamel's here (checked once per process, on the probe document: about 0.35 ms), or when the
+    process runs other threads, one of which could parse with ruamel while its classes are swapped
+    (the CLI and the workers of a cold build run none; a threaded program using irkb's Python API
+    gets ruamel's own loader, slower and the same)."""
+    import threading
+
+    if threading.active_count() > 1:
+        return None
     module = _module()
     if module is None:
         return None  # pragma: no cover - no C extension
