@@ -527,7 +527,7 @@ def test_events_by_position_are_not_used_when_the_parser_passes_them_otherwise(m
     finds it, and every file takes the known two-step route, with the same answers."""
     from irkb.ingest import events
 
-    monkeypatch.setattr(events, "_verdict", [])
+    monkeypatch.setattr(events, "_decided", [])
     monkeypatch.setitem(events.SCALAR, "value", 1)  # as if the value came where the tag does
     monkeypatch.setitem(events.SCALAR, "ctag", 3)
     assert events.positional() is None

@@ -104,6 +104,14 @@ def _stamp(path: str) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
+def library_file(name: str) -> str | None:
+    """The file of library ``name`` that ``LIBRARIES`` names (its version is in it), found without
+    importing the library; None when it is not installed."""
+    spec = PathFinder.find_spec(name)
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    return os.path.join(folders[0], dict(LIBRARIES)[name]) if folders else None
+
+
 def code_fingerprint() -> str:
     """A hash of irkb's own modules (every one of them) and of the libraries that decide what a
     record compiles to: any change rebuilds the catalog rather than serve what older code made."""
@@ -111,8 +119,7 @@ def code_fingerprint() -> str:
     parts = [__version__, CACHE_FORMAT]
     for folder, _, names in sorted(os.walk(here)):
         parts += sorted(_stamp(os.path.join(folder, n)) for n in names if n.endswith(".py"))
-    for name, inner in LIBRARIES:
-        spec = PathFinder.find_spec(name)
-        folders = list(spec.submodule_search_locations or []) if spec is not None else []
-        parts.append(_stamp(os.path.join(folders[0], inner)) if folders else f"{name}:-")
+    for name, _ in LIBRARIES:
+        found = library_file(name)
+        parts.append(_stamp(found) if found else f"{name}:-")
     return hashlib.sha256("|".join(parts).encode("utf-8", "surrogateescape")).hexdigest()

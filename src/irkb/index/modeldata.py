@@ -15,11 +15,8 @@ a test fails then, as for ``irkb.cli.spec``.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sys
-from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import Any
 
@@ -76,20 +73,20 @@ def _stable_refs(node: Any, names: dict[str, str]) -> Any:
     return out
 
 
+# The two helpers import here, not at the top: what this module imports is listed among the
+# sources, and neither changes what the models make.
+
+
 def _pydantic_version_file() -> str | None:
-    spec = PathFinder.find_spec("pydantic")
-    folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    return os.path.join(folders[0], "version.py") if folders else None
+    from .cachedir import library_file
+
+    return library_file("pydantic")  # pydantic/version.py, as the catalog's code fingerprint reads it
 
 
 def _digest(path: str | None) -> str:
-    if path is None:
-        return "-"
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return "-"
+    from .scan import sha256
+
+    return (sha256(path) if path is not None else None) or "-"
 
 
 def _module_file(name: str) -> str:

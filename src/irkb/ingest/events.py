@@ -52,7 +52,9 @@ SCALAR = {"anchor": 0, "ctag": 1, "implicit": 2, "value": 3, "start_mark": 4, "e
 COLLECTION_START = {"anchor": 0, "ctag": 1, "implicit": 2, "start_mark": 3, "end_mark": 4, "flow_style": 5}
 COLLECTION_END = {"start_mark": 0, "end_mark": 1}
 
-_verdict: list[bool] = []  # decided once per process
+_decided: list[Any] = []
+"""Decided once per process: [the C parser's module] when events by position are the same as
+ruamel's there, else [None]."""
 
 
 def _module() -> Any:
@@ -70,11 +72,22 @@ def _installed(module: Any) -> Iterator[None]:
     originals = {name: getattr(module, name) for name in NAMES}
     try:
         for name, cls in originals.items():
-            setattr(module, name, partial(partial, cls))
+            setattr(module, name, _factory(cls))
         yield
     finally:
         for name, cls in originals.items():
             setattr(module, name, cls)
+
+
+_FACTORIES: dict[Any, partial[Any]] = {}
+
+
+def _factory(cls: Any) -> partial[Any]:
+    """``partial(partial, cls)``: called as the class would be, it keeps the arguments (made once per class)."""
+    found = _FACTORIES.get(cls)
+    if found is None:
+        found = _FACTORIES[cls] = partial(partial, cls)
+    return found
 
 
 def _mark(mark: Any) -> Any:
@@ -139,9 +152,7 @@ def positional() -> contextlib.AbstractContextManager[None] | None:
 
     if threading.active_count() > 1:
         return None
-    module = _module()
-    if module is None:
-        return None  # pragma: no cover - no C extension
-    if not _verdict:
-        _verdict.append(_verify(module))
-    return _installed(module) if _verdict[0] else None
+    if not _decided:
+        module = _module()
+        _decided.append(module if module is not None and _verify(module) else None)
+    return None if _decided[0] is None else _installed(_decided[0])
